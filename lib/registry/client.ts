@@ -1,0 +1,381 @@
+/**
+ * The registry client: one method per distribution API call, on top of {@link Transport} and
+ * {@link Authenticator}. Manifests are handled as raw bytes (never re-serialised); blobs as streams.
+ */
+import { Authenticator } from "./auth";
+import { repositoryScope } from "./challenge";
+import type { CredentialSource } from "./credentials";
+import { isDigest, sha256Digest, verifyingStream } from "./digest";
+import { RegistryError, parseErrorBody } from "./errors";
+import { MANIFEST_ACCEPT } from "./media-types";
+import { registryBaseUrl, type RepositoryRef } from "./reference";
+import { isRetryableStatus } from "./retry-policy";
+import { Transport, type RequestBody, type TransportOptions, type TransportResponse } from "./transport";
+import { chunksOf, nextPageUrl, receivedBytes, resolveLocation, withDigest } from "./upload-helpers";
+
+/** Options of {@link RegistryClient}; transport options (fetch, dispatcher, timeouts, retry, hooks) included. */
+export interface RegistryClientOptions extends TransportOptions {
+  /** Hosts spoken to over plain HTTP besides loopback ones (`--insecure-registry`). */
+  readonly insecureHosts?: readonly string[];
+  /** Credential lookup; default anonymous. Use `defaultCredentialSource()` for Docker config + Google. */
+  readonly credentials?: CredentialSource;
+  /** Blobs larger than this are uploaded in PATCH chunks; default 64 MiB. */
+  readonly chunkThresholdBytes?: number;
+  /** Size of each PATCH chunk (held in memory once); default 16 MiB. */
+  readonly chunkSizeBytes?: number;
+}
+
+/** What a manifest HEAD tells. */
+export interface ManifestDescriptor {
+  /** `sha256:…` from `Docker-Content-Digest`. */
+  readonly digest: string;
+  /** Media type from `Content-Type`. */
+  readonly mediaType: string;
+  /** Size in bytes from `Content-Length`. */
+  readonly size: number;
+}
+
+/** A manifest as stored: its exact bytes. */
+export interface RawManifest {
+  /** `sha256:…` of `bytes`. */
+  readonly digest: string;
+  /** Media type, from `Content-Type` or else the manifest's own `mediaType` field. */
+  readonly mediaType: string;
+  /** The bytes exactly as the registry returned them. */
+  readonly bytes: Uint8Array;
+}
+
+/** One entry of the Google `tags/list` extension. */
+export interface GoogleManifestInfo {
+  /** Tags pointing at this digest. */
+  readonly tags: readonly string[];
+  /** The manifest's media type, when given. */
+  readonly mediaType: string | undefined;
+}
+
+/** The tags of a repository. */
+export interface TagList {
+  /** Every tag, across all pages, in the registry's order. */
+  readonly tags: readonly string[];
+  /** digest → tags, only when the registry returned the GCR/Artifact Registry `manifest` extension. */
+  readonly manifests: ReadonlyMap<string, GoogleManifestInfo> | undefined;
+}
+
+/** An open blob upload: the absolute URL to send the next request to. */
+export interface UploadSession {
+  /** Absolute upload URL, with the registry's query (`_state`) kept. */
+  readonly location: string;
+}
+
+interface SendRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly scopes: readonly string[];
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: RequestBody | (() => RequestBody);
+}
+
+/**
+ * Talks the OCI distribution API to any number of registries.
+ *
+ * @example const client = new RegistryClient({ credentials: defaultCredentialSource() });
+ * const repo = parseRepository("127.0.0.1:5000/app");
+ * const head = await client.headManifest(repo, "latest"); // "absent" or { digest, mediaType, size }
+ */
+export class RegistryClient {
+  private readonly transport: Transport;
+  private readonly auth: Authenticator;
+
+  /** @param options transport, credentials and upload tunables */
+  constructor(private readonly options: RegistryClientOptions = {}) {
+    this.transport = new Transport(options);
+    this.auth = new Authenticator(this.transport, { credentials: options.credentials, now: options.now });
+  }
+
+  /**
+   * Checks that a host speaks the distribution API and that our credentials are accepted (`GET /v2/`).
+   *
+   * @param host registry host
+   * @throws RegistryError unless the registry answers 200
+   */
+  async ping(host: string): Promise<void> {
+    const response = await this.send(host, { method: "GET", url: `${this.base(host)}/v2/`, scopes: [] });
+    if (response.status !== 200) await fail(response, "registry check failed");
+    await response.discard();
+  }
+
+  /**
+   * Lists a repository's tags, following `Link: <…>; rel="next"` pages. A repository that does not exist
+   * yet has no tags.
+   *
+   * @param repo the repository
+   * @returns all tags, plus digest → tags when the registry sends Google's extension
+   * @throws RegistryError on any other failure
+   */
+  async listTags(repo: RepositoryRef): Promise<TagList> {
+    const tags: string[] = [];
+    let manifests: Map<string, GoogleManifestInfo> | undefined;
+    let url: string | undefined = this.repoUrl(repo, "tags/list");
+    while (url !== undefined) {
+      const response = await this.send(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] });
+      if (response.status === 404) {
+        const text = await response.text();
+        if (parseErrorBody(text)?.code === "NAME_UNKNOWN") return { tags: [], manifests: undefined };
+        throw errorFrom(response, text, "tags list failed");
+      }
+      if (response.status !== 200) await fail(response, "tags list failed");
+      const page = JSON.parse(await response.text()) as { tags?: string[] | null; manifest?: Record<string, { tag?: string[]; mediaType?: string }> };
+      tags.push(...(page.tags ?? []));
+      if (page.manifest !== undefined) {
+        manifests ??= new Map();
+        for (const [digest, info] of Object.entries(page.manifest)) {
+          manifests.set(digest, { tags: info.tag ?? [], mediaType: info.mediaType });
+        }
+      }
+      url = nextPageUrl(response.headers.get("link"), response.url);
+    }
+    return { tags, manifests };
+  }
+
+  /**
+   * HEADs a manifest by tag or digest.
+   *
+   * @param repo the repository
+   * @param reference a tag or `sha256:…`
+   * @returns digest, media type and size, or `"absent"` on 404
+   * @throws RegistryError on other failures, or when the registry sends no `Docker-Content-Digest`
+   */
+  async headManifest(repo: RepositoryRef, reference: string): Promise<ManifestDescriptor | "absent"> {
+    const url = this.repoUrl(repo, `manifests/${reference}`);
+    const response = await this.send(repo.host, { method: "HEAD", url, scopes: [repositoryScope(repo.path, "pull")], headers: { accept: MANIFEST_ACCEPT } });
+    if (response.status === 404) return (await response.discard(), "absent");
+    if (response.status !== 200) await fail(response, "manifest HEAD failed");
+    await response.discard();
+    const digest = response.headers.get("docker-content-digest");
+    if (digest === null || !isDigest(digest)) {
+      throw new RegistryError("no Docker-Content-Digest in the answer", { method: "HEAD", url, status: 200, code: "DIGEST_MISSING", retryable: false });
+    }
+    return { digest, mediaType: mediaTypeOf(response.headers.get("content-type")) ?? "", size: Number(response.headers.get("content-length") ?? 0) };
+  }
+
+  /**
+   * GETs a manifest's exact bytes and checks them against the requested digest (or the registry's
+   * `Docker-Content-Digest` for a tag).
+   *
+   * @param repo the repository
+   * @param reference a tag or `sha256:…`
+   * @returns the bytes, their digest and media type
+   * @throws RegistryError (code `MANIFEST_UNKNOWN` on 404, `DIGEST_MISMATCH` when the bytes do not hash as expected)
+   */
+  async getManifest(repo: RepositoryRef, reference: string): Promise<RawManifest> {
+    const url = this.repoUrl(repo, `manifests/${reference}`);
+    const response = await this.send(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")], headers: { accept: MANIFEST_ACCEPT } });
+    if (response.status !== 200) await fail(response, "manifest GET failed");
+    const bytes = await response.bytes();
+    const digest = sha256Digest(bytes);
+    const expected = isDigest(reference) ? reference : response.headers.get("docker-content-digest");
+    if (expected !== null && expected !== digest) {
+      throw new RegistryError(`manifest bytes hash to ${digest}, expected ${expected}`, { method: "GET", url, status: 200, code: "DIGEST_MISMATCH", retryable: false });
+    }
+    const mediaType = mediaTypeOf(response.headers.get("content-type"));
+    return { digest, bytes, mediaType: mediaType !== undefined && mediaType !== "application/json" ? mediaType : embeddedMediaType(bytes) };
+  }
+
+  /**
+   * PUTs manifest bytes unchanged under a tag or digest.
+   *
+   * @param repo the repository
+   * @param reference a tag, or the bytes' own digest
+   * @param bytes the exact manifest bytes
+   * @param mediaType the exact media type to send as `Content-Type`
+   * @returns the digest the registry stored (`Docker-Content-Digest`, else the bytes' own)
+   * @throws RegistryError when the registry refuses (e.g. `MANIFEST_BLOB_UNKNOWN` when a blob is missing)
+   */
+  async putManifest(repo: RepositoryRef, reference: string, bytes: Uint8Array, mediaType: string): Promise<string> {
+    const url = this.repoUrl(repo, `manifests/${reference}`);
+    const response = await this.send(repo.host, { method: "PUT", url, scopes: [repositoryScope(repo.path, "push,pull")], headers: { "content-type": mediaType }, body: bytes });
+    if (response.status !== 201 && response.status !== 200) await fail(response, "manifest PUT failed");
+    await response.discard();
+    return response.headers.get("docker-content-digest") ?? sha256Digest(bytes);
+  }
+
+  /**
+   * HEADs a blob.
+   *
+   * @param repo the repository
+   * @param digest the blob digest
+   * @returns its size, or `"absent"` on 404
+   * @throws RegistryError on other failures
+   */
+  async headBlob(repo: RepositoryRef, digest: string): Promise<{ size: number } | "absent"> {
+    const response = await this.send(repo.host, { method: "HEAD", url: this.repoUrl(repo, `blobs/${digest}`), scopes: [repositoryScope(repo.path, "pull")] });
+    if (response.status === 404) return (await response.discard(), "absent");
+    if (response.status !== 200) await fail(response, "blob HEAD failed");
+    await response.discard();
+    return { size: Number(response.headers.get("content-length") ?? 0) };
+  }
+
+  /**
+   * Opens a blob for streaming. The stream errors at its end (code `DIGEST_MISMATCH`) unless the bytes hash
+   * to `digest` and, when known, number `expectedSize`.
+   *
+   * @param repo the repository
+   * @param digest the blob digest
+   * @param expectedSize the size from the manifest, if known
+   * @returns the size announced by the registry (or expected) and the verified stream
+   * @throws RegistryError when the GET fails (code `BLOB_UNKNOWN` on 404)
+   */
+  async getBlob(repo: RepositoryRef, digest: string, expectedSize?: number): Promise<{ size: number; stream: ReadableStream<Uint8Array> }> {
+    const url = this.repoUrl(repo, `blobs/${digest}`);
+    const response = await this.send(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] });
+    if (response.status !== 200) await fail(response, "blob GET failed");
+    const announced = response.headers.get("content-length");
+    const size = expectedSize ?? (announced === null ? undefined : Number(announced));
+    const stream = verifyingStream(response.body ?? new Blob([]).stream(), digest, size, (actual, actualSize) =>
+      new RegistryError(`blob bytes hash to ${actual} (${actualSize} bytes), expected ${digest}${size === undefined ? "" : ` (${size} bytes)`}`, {
+        method: "GET", url, status: 200, code: "DIGEST_MISMATCH", retryable: true,
+      }));
+    return { size: size ?? -1, stream };
+  }
+
+  /**
+   * Asks the registry to mount a blob from another repository on the same host.
+   *
+   * @param repo the destination repository
+   * @param digest the blob digest
+   * @param from the source repository (same host)
+   * @returns `"mounted"` (201), or the upload session the registry opened instead (202)
+   * @throws RegistryError on other answers
+   */
+  async mountBlob(repo: RepositoryRef, digest: string, from: RepositoryRef): Promise<"mounted" | UploadSession> {
+    const url = `${this.repoUrl(repo, "blobs/uploads/")}?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.path)}`;
+    // One token for both repositories: push on the destination, pull on the source.
+    const scopes = [repositoryScope(repo.path, "push,pull"), repositoryScope(from.path, "pull")];
+    const response = await this.send(repo.host, { method: "POST", url, scopes });
+    if (response.status === 201) return (await response.discard(), "mounted");
+    if (response.status !== 202) await fail(response, "blob mount failed");
+    return this.session(response);
+  }
+
+  /**
+   * Opens an upload session (`POST /blobs/uploads/`).
+   *
+   * @param repo the destination repository
+   * @returns the session
+   * @throws RegistryError unless the registry answers 202 with a `Location`
+   */
+  async startUpload(repo: RepositoryRef): Promise<UploadSession> {
+    const response = await this.send(repo.host, { method: "POST", url: this.repoUrl(repo, "blobs/uploads/"), scopes: [repositoryScope(repo.path, "push,pull")] });
+    if (response.status !== 202) await fail(response, "upload start failed");
+    return this.session(response);
+  }
+
+  /**
+   * Uploads a blob from a stream into a session: one streamed PUT, or PATCH chunks when `size` exceeds the
+   * chunk threshold. The stream is consumed once; a failure needs a fresh stream and session.
+   *
+   * @param repo the destination repository
+   * @param session from {@link startUpload} or a 202 {@link mountBlob}
+   * @param digest the blob digest
+   * @param size the blob size in bytes
+   * @param stream the bytes
+   * @throws RegistryError when the registry refuses, acknowledges a wrong range, or stores another digest
+   */
+  async uploadBlob(repo: RepositoryRef, session: UploadSession, digest: string, size: number, stream: ReadableStream<Uint8Array>): Promise<void> {
+    const scopes = [repositoryScope(repo.path, "push,pull")];
+    let location = session.location;
+    if (size > (this.options.chunkThresholdBytes ?? 64 * 1024 * 1024)) {
+      let sent = 0;
+      for await (const chunk of chunksOf(stream, this.options.chunkSizeBytes ?? 16 * 1024 * 1024)) {
+        const headers = { "content-type": "application/octet-stream", "content-range": `${sent}-${sent + chunk.byteLength - 1}`, "content-length": String(chunk.byteLength) };
+        const response = await this.send(repo.host, { method: "PATCH", url: location, scopes, headers, body: chunk });
+        if (response.status !== 202) await fail(response, "blob chunk upload failed");
+        await response.discard();
+        sent += chunk.byteLength;
+        const received = receivedBytes(response.headers.get("range"));
+        if (received !== undefined && received !== sent) {
+          throw new RegistryError(`registry acknowledged ${received} bytes, ${sent} were sent`, { method: "PATCH", url: location, status: 202, code: "BLOB_UPLOAD_INVALID", retryable: true });
+        }
+        location = this.session(response).location;
+      }
+      const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers: { "content-length": "0" } });
+      await this.finishUpload(response, digest);
+      return;
+    }
+    const headers = { "content-type": "application/octet-stream", "content-length": String(size) };
+    const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body: stream });
+    await this.finishUpload(response, digest);
+  }
+
+  private async finishUpload(response: TransportResponse, digest: string): Promise<void> {
+    if (response.status !== 201) await fail(response, "blob upload failed");
+    await response.discard();
+    const stored = response.headers.get("docker-content-digest");
+    if (stored !== null && stored !== digest) {
+      throw new RegistryError(`registry stored ${stored}, expected ${digest}`, { method: "PUT", url: response.url, status: 201, code: "DIGEST_MISMATCH", retryable: false });
+    }
+  }
+
+  private session(response: TransportResponse): UploadSession {
+    const location = response.headers.get("location");
+    void response.discard();
+    if (location === null) {
+      throw new RegistryError("upload answer has no Location", { method: response.method, url: response.url, status: response.status, code: "BLOB_UPLOAD_INVALID", retryable: false });
+    }
+    return { location: resolveLocation(location, response.url) };
+  }
+
+  private base(host: string): string {
+    return registryBaseUrl(host, this.options.insecureHosts);
+  }
+
+  private repoUrl(repo: RepositoryRef, rest: string): string {
+    return `${this.base(repo.host)}/v2/${repo.path}/${rest}`;
+  }
+
+  /** Sends with the host's credentials; on a 401 challenge, authenticates and resends once. */
+  private async send(host: string, request: SendRequest): Promise<TransportResponse> {
+    // Upload locations may point elsewhere; the registry's credentials go only to the registry.
+    const ours = new URL(request.url).host === host;
+    const authorization = ours ? await this.auth.authorization(host, request.scopes) : undefined;
+    const response = await this.transport.request({ ...request, headers: withAuthorization(request.headers, authorization) });
+    const challenge = response.headers.get("www-authenticate");
+    if (response.status !== 401 || challenge === null || !ours) return response;
+    await response.discard();
+    const retried = await this.auth.challenged(host, challenge, request.scopes);
+    if (retried === undefined || retried === authorization || request.body instanceof ReadableStream) {
+      throw new RegistryError(`authentication required (${challenge.split(" ")[0]})`, { method: request.method, url: request.url, status: 401, code: "UNAUTHORIZED", retryable: false });
+    }
+    const again = await this.transport.request({ ...request, headers: withAuthorization(request.headers, retried) });
+    if (again.status === 401) await fail(again, "credentials refused");
+    return again;
+  }
+}
+
+function withAuthorization(headers: Readonly<Record<string, string>> | undefined, authorization: string | undefined): Record<string, string> {
+  return authorization === undefined ? { ...headers } : { ...headers, authorization };
+}
+
+function mediaTypeOf(contentType: string | null): string | undefined {
+  return contentType === null ? undefined : contentType.split(";")[0]!.trim();
+}
+
+function embeddedMediaType(bytes: Uint8Array): string {
+  try {
+    const mediaType = (JSON.parse(new TextDecoder().decode(bytes)) as { mediaType?: unknown }).mediaType;
+    return typeof mediaType === "string" ? mediaType : "";
+  } catch {
+    return "";
+  }
+}
+
+function errorFrom(response: TransportResponse, text: string, what: string): RegistryError {
+  const spec = parseErrorBody(text);
+  return new RegistryError(spec?.message ? `${what}: ${spec.message}` : what, {
+    method: response.method, url: response.url, status: response.status, code: spec?.code, retryable: isRetryableStatus(response.status),
+  });
+}
+
+async function fail(response: TransportResponse, what: string): Promise<never> {
+  throw errorFrom(response, await response.text().catch(() => ""), what);
+}
