@@ -1,0 +1,160 @@
+import type { z } from "zod";
+import type { Problem } from "../../diagnostics/problem";
+import type { ParsedYaml } from "../../yaml/parse-yaml";
+import { zodProblems } from "../../yaml/zod-problems";
+import { digestProblem, imageNameProblem, registryNameProblem, tagProblem } from "./grammar";
+import {
+  FatManifestSchema,
+  ImagesFileSchema,
+  ThinManifestSchema,
+  type ImageEntry,
+  type RegistryEntry,
+} from "./schema";
+import type { Manifest, ManifestImage, ManifestRegistry } from "./types";
+
+/** A manifest built from parsed files, or why it could not be: every problem in those files. */
+export interface ValidatedManifest {
+  /** The manifest, present only when {@link ValidatedManifest.problems} is empty. */
+  readonly manifest?: Manifest;
+  /** Every problem found in the manifest's files (syntax, shape and naming rules), unsorted. */
+  readonly problems: readonly Problem[];
+}
+
+/**
+ * Validates a thin manifest pair: `manifests/<p>/promoter-manifest.yaml` and `images/<p>/images.yaml`, both
+ * parsed with the failsafe schema. Checks shape (unknown keys are errors, `imagesPath` is ignored) and the
+ * naming rules: exactly one source registry, registry and image names, digests and tags.
+ *
+ * @param project the `<p>` directory name
+ * @param manifestFile the parsed `promoter-manifest.yaml`
+ * @param imagesFile the parsed `images.yaml` (a blank file means no images)
+ * @returns the manifest, or every problem found in either file
+ * @example
+ * const { manifest, problems } = validateThinManifest("k8s-staging-etcd", parsedManifest, parsedImages);
+ */
+export function validateThinManifest(
+  project: string,
+  manifestFile: ParsedYaml,
+  imagesFile: ParsedYaml,
+): ValidatedManifest {
+  const problems: Problem[] = [];
+  const manifestValue = checkShape(manifestFile, ThinManifestSchema, problems);
+  const imagesValue = checkShape(imagesFile, ImagesFileSchema, problems);
+  const registries = manifestValue ? registriesOf(manifestFile, manifestValue.registries, problems) : undefined;
+  const images = imagesValue !== undefined ? imagesOf(imagesFile, imagesValue ?? [], [], problems) : undefined;
+  if (problems.length > 0 || !registries || !images) return { problems };
+  return {
+    manifest: {
+      project,
+      file: manifestFile.file,
+      imagesFile: imagesFile.file,
+      registries,
+      images,
+      registriesSource: manifestFile,
+      imagesSource: imagesFile,
+    },
+    problems,
+  };
+}
+
+/**
+ * Validates a single fat manifest file (`registries` + `images`), parsed with the failsafe schema, by the
+ * same rules as {@link validateThinManifest}. A missing or empty `images` means no images.
+ *
+ * @param project the name to report the manifest under (the file's base name)
+ * @param file the parsed manifest file
+ * @returns the manifest, or every problem found in the file
+ */
+export function validateFatManifest(project: string, file: ParsedYaml): ValidatedManifest {
+  const problems: Problem[] = [];
+  const value = checkShape(file, FatManifestSchema, problems);
+  if (!value) return { problems };
+  const registries = registriesOf(file, value.registries, problems);
+  const images = imagesOf(file, value.images ?? [], ["images"], problems);
+  if (problems.length > 0) return { problems };
+  return {
+    manifest: {
+      project,
+      file: file.file,
+      imagesFile: file.file,
+      registries,
+      images,
+      registriesSource: file,
+      imagesSource: file,
+    },
+    problems,
+  };
+}
+
+/** Syntax, duplicate-key and schema problems of one file; the typed value when the shape is right. */
+function checkShape<T extends z.ZodType>(
+  parsed: ParsedYaml,
+  schema: T,
+  problems: Problem[],
+): z.infer<T> | undefined {
+  problems.push(...parsed.problems);
+  // A syntax error nulls the value; it must not be mistaken for a blank images.yaml.
+  if (parsed.value === null && parsed.problems.length > 0) return undefined;
+  const result = schema.safeParse(parsed.value);
+  if (!result.success) {
+    problems.push(...zodProblems(parsed, result.error));
+    return undefined;
+  }
+  return result.data;
+}
+
+function registriesOf(parsed: ParsedYaml, entries: readonly RegistryEntry[], problems: Problem[]): ManifestRegistry[] {
+  const registries: ManifestRegistry[] = [];
+  const firstLineByName = new Map<string, number>();
+  let firstSourceLine: number | undefined;
+  entries.forEach((entry, index) => {
+    const path = ["registries", index];
+    const nameProblem = registryNameProblem(entry.name);
+    if (nameProblem) problems.push(parsed.problemAt([...path, "name"], nameProblem));
+    const line = parsed.locate([...path, "name"]).line;
+    const first = firstLineByName.get(entry.name);
+    if (first !== undefined && entry.name !== "") {
+      problems.push(parsed.problemAt([...path, "name"], `registry listed twice (first on line ${first})`));
+    } else firstLineByName.set(entry.name, line);
+    const src = entry.src === "true";
+    if (src && firstSourceLine !== undefined) {
+      problems.push(
+        parsed.problemAt([...path, "src"], `only one registry may be the source (first on line ${firstSourceLine})`),
+      );
+    } else if (src) firstSourceLine = parsed.locate([...path, "src"]).line;
+    const serviceAccount = entry["service-account"];
+    registries.push({ name: entry.name, src, index, ...(serviceAccount !== undefined ? { serviceAccount } : {}) });
+  });
+  if (firstSourceLine === undefined) {
+    problems.push(parsed.problemAt(["registries"], "exactly one registry must have src: true (found none)"));
+  }
+  return registries;
+}
+
+function imagesOf(
+  parsed: ParsedYaml,
+  entries: readonly ImageEntry[],
+  basePath: readonly PropertyKey[],
+  problems: Problem[],
+): ManifestImage[] {
+  return entries.map((entry, index) => {
+    const path = [...basePath, index];
+    const nameProblem = imageNameProblem(entry.name);
+    if (nameProblem) problems.push(parsed.problemAt([...path, "name"], nameProblem));
+    const dmap = new Map<string, readonly string[]>();
+    for (const [digest, tags] of Object.entries(entry.dmap)) {
+      const digestPath = [...path, "dmap", digest];
+      const problem = digestProblem(digest);
+      if (problem) problems.push(parsed.problemAt(digestPath, problem, "key"));
+      const seen = new Set<string>();
+      tags.forEach((tag, tagIndex) => {
+        const problem = tagProblem(tag);
+        if (problem) problems.push(parsed.problemAt([...digestPath, tagIndex], problem));
+        else if (seen.has(tag)) problems.push(parsed.problemAt([...digestPath, tagIndex], "tag listed twice"));
+        seen.add(tag);
+      });
+      dmap.set(digest, tags);
+    }
+    return { name: entry.name, dmap, path };
+  });
+}

@@ -1,0 +1,76 @@
+import { compareText, type PromotionEdge } from "./edges";
+import { digestState, type Observations, type Read } from "./observations";
+
+/** A wanted tag that already points to another digest in the destination: tags are never moved. */
+export interface RefusedTag {
+  readonly tag: string;
+  /** The digest the destination tag points to now. */
+  readonly current: string;
+}
+
+/** What will be done for one (destination repository, digest). */
+export interface EdgeDecision {
+  readonly edge: PromotionEdge;
+  /**
+   * `copy`: the digest is absent, copy it from {@link EdgeDecision.source}, then add the tags;
+   * `tag`: the digest is there, add the missing tags; `skip`: nothing to write;
+   * `fail`: the digest is absent here and in every source (see {@link EdgeDecision.error}).
+   */
+  readonly action: "copy" | "tag" | "skip" | "fail";
+  /** The source repository to copy from (only for `copy`). */
+  readonly source?: string;
+  /** Tags to write after the manifest is in place, sorted (none for `fail`). */
+  readonly addTags: readonly string[];
+  /** Wanted tags already pointing at this digest, sorted. */
+  readonly presentTags: readonly string[];
+  /** Wanted tags refused because they point elsewhere, sorted by tag. */
+  readonly refusedTags: readonly RefusedTag[];
+  /** Why the edge failed (only for `fail`). */
+  readonly error?: string;
+}
+
+/** Either the reads still needed to decide an edge, or the decision. */
+export type Assessment = { readonly needs: readonly Read[] } | { readonly decision: EdgeDecision };
+
+/**
+ * Decides one edge from the observations, or says which reads are still missing. The destination is read
+ * first; the source is asked about the digest only when a copy is needed, because a staging registry may
+ * rightly have dropped an image long since promoted.
+ *
+ * A refused tag affects that tag only: the digest is still copied and its other tags still written.
+ *
+ * @param edge the edge to decide
+ * @param observations what has been read so far (every repository of the edge must be listed)
+ * @returns the reads needed next, or the decision
+ * @throws Error when a repository of the edge has not been listed yet
+ */
+export function assessEdge(edge: PromotionEdge, observations: Observations): Assessment {
+  const destination = observations.get(edge.destination);
+  if (!destination?.listed) throw new Error(`${edge.destination} must be listed before its edges are assessed`);
+
+  const unknownTags = edge.tags.filter((tag) => destination.tags.has(tag) && destination.tags.get(tag) === undefined);
+  if (unknownTags.length > 0) {
+    return { needs: unknownTags.map((tag) => ({ kind: "head", repository: edge.destination, reference: tag })) };
+  }
+  const presentTags = edge.tags.filter((tag) => destination.tags.get(tag) === edge.digest);
+  const refusedTags = edge.tags
+    .filter((tag) => destination.tags.has(tag) && destination.tags.get(tag) !== edge.digest)
+    .map((tag) => ({ tag, current: destination.tags.get(tag)! }));
+  const addTags = edge.tags.filter((tag) => !destination.tags.has(tag));
+
+  const here = presentTags.length > 0 ? "present" : digestState(observations, edge.destination, edge.digest);
+  if (here === "unknown") return { needs: [{ kind: "head", repository: edge.destination, reference: edge.digest }] };
+  const base = { edge, presentTags, refusedTags };
+  if (here === "present") return { decision: { ...base, action: addTags.length > 0 ? "tag" : "skip", addTags } };
+
+  const sources = [...new Set(edge.claims.map((claim) => claim.source))].sort(compareText);
+  for (const source of sources) {
+    if (!observations.get(source)?.listed) throw new Error(`${source} must be listed before its edges are assessed`);
+    const state = digestState(observations, source, edge.digest);
+    if (state === "present") return { decision: { ...base, action: "copy", source, addTags } };
+    if (state === "unknown") return { needs: [{ kind: "head", repository: source, reference: edge.digest }] };
+  }
+  return {
+    decision: { ...base, action: "fail", addTags: [], error: `${edge.digest} not found in ${sources.join(", ")}` },
+  };
+}

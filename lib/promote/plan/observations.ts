@@ -1,0 +1,116 @@
+/**
+ * What the network layer has learned about registries, as plain data the planner reasons over. The network
+ * layer performs the {@link Read}s that `readsNeeded` asks for and records each answer with
+ * {@link recordTagList} or {@link recordHead}; the planner never talks to a registry itself.
+ */
+
+/** A read the planner needs: a repository's tag list, or a manifest HEAD by tag or by digest. */
+export type Read =
+  | { readonly kind: "tags"; readonly repository: string }
+  | { readonly kind: "head"; readonly repository: string; readonly reference: string };
+
+/** What is known about one repository. */
+export interface RepositoryObservation {
+  /** True once the tag list was read (a repository that does not exist yet reads as an empty list). */
+  listed: boolean;
+  /**
+   * True when the tag list came with the GCR/Artifact Registry `manifest` extension (digest → tags): it names
+   * every manifest in the repository, tagged or not, so any digest it does not name is absent.
+   */
+  complete: boolean;
+  /** Every tag listed → the digest it points to once known (a HEAD or the extension), `undefined` until then. */
+  readonly tags: Map<string, string | undefined>;
+  /** Digests known to be present. */
+  readonly present: Set<string>;
+  /** Digests known to be absent (a HEAD by digest answered 404). */
+  readonly absent: Set<string>;
+}
+
+/** Observations of every repository read so far, keyed by repository (`host[:port]/path`). */
+export type Observations = Map<string, RepositoryObservation>;
+
+/** Whether a digest is in a repository, as far as is known. */
+export type DigestState = "present" | "absent" | "unknown";
+
+/** @returns an empty set of observations, to fill with {@link recordTagList} and {@link recordHead} */
+export function emptyObservations(): Observations {
+  return new Map();
+}
+
+/**
+ * Records a repository's tag list.
+ *
+ * @param observations changed in place
+ * @param repository e.g. `127.0.0.1:5000/prod/foo`
+ * @param tags the names from `tags/list` (all pages); empty for a repository that does not exist
+ * @param digestTags the GCR/Artifact Registry extension's digest → tags, when the registry returned it
+ * @throws Error when `digestTags` names a tag that `tags` does not (an inconsistent answer)
+ * @example
+ * recordTagList(observations, "127.0.0.1:5000/prod/foo", ["1.0", "latest"]);
+ */
+export function recordTagList(
+  observations: Observations,
+  repository: string,
+  tags: readonly string[],
+  digestTags?: ReadonlyMap<string, readonly string[]>,
+): void {
+  const observation = observationOf(observations, repository);
+  observation.listed = true;
+  for (const tag of tags) if (!observation.tags.has(tag)) observation.tags.set(tag, undefined);
+  if (digestTags) {
+    observation.complete = true;
+    for (const [digest, digestTagList] of digestTags) {
+      observation.present.add(digest);
+      for (const tag of digestTagList) {
+        if (!observation.tags.has(tag)) throw new Error(`${repository}: extension names tag ${tag} missing from the tag list`);
+        observation.tags.set(tag, digest);
+      }
+    }
+  }
+}
+
+/**
+ * Records the answer to a manifest HEAD.
+ *
+ * @param observations changed in place
+ * @param read the HEAD that was made (its reference is a tag or a `sha256:` digest)
+ * @param digest the `Docker-Content-Digest` answered, or `undefined` for 404 (a tag that vanished after the
+ *   list was read is forgotten; a digest is recorded as absent)
+ * @throws Error when `read` is not a HEAD
+ */
+export function recordHead(observations: Observations, read: Read, digest: string | undefined): void {
+  if (read.kind !== "head") throw new Error(`recordHead needs a head read, got ${read.kind}`);
+  const observation = observationOf(observations, read.repository);
+  if (read.reference.startsWith("sha256:")) {
+    if (digest === undefined) observation.absent.add(read.reference);
+    else observation.present.add(read.reference);
+    return;
+  }
+  if (digest === undefined) observation.tags.delete(read.reference);
+  else {
+    observation.tags.set(read.reference, digest);
+    observation.present.add(digest);
+  }
+}
+
+/**
+ * Whether `digest` is in `repository`, from what has been observed.
+ *
+ * @returns `"unknown"` until a HEAD or the extension settles it
+ */
+export function digestState(observations: Observations, repository: string, digest: string): DigestState {
+  const observation = observations.get(repository);
+  if (!observation) return "unknown";
+  if (observation.present.has(digest)) return "present";
+  if (observation.absent.has(digest)) return "absent";
+  return observation.listed && observation.complete ? "absent" : "unknown";
+}
+
+function observationOf(observations: Observations, repository: string): RepositoryObservation {
+  let observation = observations.get(repository);
+  if (!observation) {
+    observation = { listed: false, complete: false, tags: new Map(), present: new Set(), absent: new Set() };
+    observations.set(repository, observation);
+  }
+  return observation;
+}

@@ -1,0 +1,62 @@
+import { assessEdge } from "./assess-edge";
+import { compareText, type PromotionEdge } from "./edges";
+import type { Observations, Read } from "./observations";
+import { expandSignatureEdges } from "./signature-edges";
+
+/**
+ * The registry reads still needed before the plan can be decided. Call it, perform the reads (in parallel),
+ * record the answers, and call it again until it returns nothing; each round depends on the previous one:
+ *
+ * 1. the tag list of every destination and source repository, once;
+ * 2. HEADs of wanted tags present in a destination (unless the GCR/Artifact Registry extension already gave
+ *    their digests), HEAD of the digest where no wanted tag is present (tagless promotions too), and HEADs of
+ *    the source signature tags (`sha256-<hex>.sig`/`.att`) of promoted digests;
+ * 3. HEAD of the digest where every present wanted tag turned out to point elsewhere, and the destination
+ *    reads of signature edges;
+ * 4. HEAD of the digest in the source, only for edges that need a copy.
+ *
+ * A rerun after a complete promotion therefore reads each repository's tag list and HEADs one tag per edge
+ * (none with the extension), and writes nothing.
+ *
+ * @param edges the promotion edges (from buildEdges)
+ * @param observations what has been read so far
+ * @returns the reads to perform next, without duplicates, tag lists first, then by repository and reference
+ * @example
+ * const observations = emptyObservations();
+ * for (let reads = readsNeeded(edges, observations); reads.length > 0; reads = readsNeeded(edges, observations)) {
+ *   await Promise.all(reads.map((read) => perform(read, observations)));
+ * }
+ */
+export function readsNeeded(edges: readonly PromotionEdge[], observations: Observations): Read[] {
+  const repositories = new Set<string>();
+  for (const edge of edges) {
+    repositories.add(edge.destination);
+    for (const claim of edge.claims) repositories.add(claim.source);
+  }
+  const lists: Read[] = [...repositories]
+    .filter((repository) => !observations.get(repository)?.listed)
+    .sort(compareText)
+    .map((repository) => ({ kind: "tags", repository }));
+  if (lists.length > 0) return lists;
+
+  const expanded = expandSignatureEdges(edges, observations);
+  const needs = new Map<string, Read>();
+  const add = (read: Read): void => {
+    needs.set(readKey(read), read);
+  };
+  expanded.needs.forEach(add);
+  for (const edge of expanded.edges) {
+    const assessment = assessEdge(edge, observations);
+    if ("needs" in assessment) assessment.needs.forEach(add);
+  }
+  return [...needs.values()].sort((a, b) => compareText(readKey(a), readKey(b)));
+}
+
+/**
+ * A stable text for a read, e.g. `head 127.0.0.1:5000/foo sha256:…`, for sorting, deduplicating and messages.
+ *
+ * @returns `tags <repository>` or `head <repository> <reference>`
+ */
+export function readKey(read: Read): string {
+  return read.kind === "tags" ? `tags ${read.repository}` : `head ${read.repository} ${read.reference}`;
+}
