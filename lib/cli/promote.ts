@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * `npm run promote -- --thin-manifest-dir DIR | --manifest FILE [--confirm] [--json FILE] …`
+ * The command-line edge of the promoter: parses options, loads and validates the manifests, runs the
+ * promotion, prints the summary, writes the JSON report, and maps the outcome to an exit code.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { InvalidInputError } from "../diagnostics/problem";
+import { writeFileAtomic } from "../fs/write-file-atomic";
+import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-manifests";
+import type { Manifest } from "../promote/manifests/types";
+import { createProgress } from "../promote/progress";
+import { formatReport } from "../promote/run/format-report";
+import { promote } from "../promote/run/promote";
+import { RegistryClient } from "../registry/client";
+import { defaultCredentialSource } from "../registry/credentials";
+
+/** Exit codes of the promote command. */
+export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
+
+interface PromoteCliOptions {
+  thinManifestDir?: string;
+  manifest?: string;
+  confirm?: boolean;
+  json?: string;
+  insecureRegistry?: string[];
+  concurrency: number;
+  timeout: number;
+  quiet?: boolean;
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("must be a positive integer");
+  return number;
+}
+
+function buildCommand(): Command {
+  return new Command("promote")
+    .description(
+      "Promote container images from staging registries to production registries as the promoter manifests say.\n" +
+        "Without --confirm this is a dry run: registries are read, nothing is written.",
+    )
+    .addOption(new Option("--thin-manifest-dir <dir>", "a tree with manifests/<p>/promoter-manifest.yaml and images/<p>/images.yaml").conflicts("manifest"))
+    .addOption(new Option("--manifest <file>", "a single (fat) manifest file with registries and images"))
+    .option("--confirm", "really copy and tag (default: dry run)")
+    .option("--json <file>", "also write the report as JSON to this file")
+    .option(
+      "--insecure-registry <host>",
+      "speak plain HTTP to this host (repeatable; loopback hosts always use HTTP)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option("--concurrency <n>", "images copied at once", positiveInteger, 8)
+    .option("--timeout <seconds>", "abort a request after this many seconds without progress", positiveInteger, 60)
+    .option("--quiet", "no progress output (the summary is still printed)")
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 success or nothing to do; 1 something failed or a tag move was refused; 2 invalid input or usage
+(nothing was read from or written to any registry).
+
+Credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) "auths"; for gcr.io, *.gcr.io and
+*-docker.pkg.dev also GOOGLE_OAUTH_ACCESS_TOKEN, else Google application default credentials.
+
+Examples:
+  npm run promote -- --thin-manifest-dir registry.k8s.io              # dry run (pull requests)
+  npm run promote -- --thin-manifest-dir registry.k8s.io --confirm    # promote (after merge)`,
+    );
+}
+
+/**
+ * Runs the promote command.
+ *
+ * @param argv the arguments after the program name
+ * @param io where output goes (tests pass buffers)
+ * @returns the exit code (see {@link EXIT})
+ */
+export async function runPromoteCli(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream & { isTTY?: boolean } } = process,
+): Promise<number> {
+  const command = buildCommand()
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+  let options: PromoteCliOptions;
+  try {
+    options = command.parse(argv as string[], { from: "user" }).opts<PromoteCliOptions>();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    throw error;
+  }
+  if (!options.thinManifestDir && !options.manifest) {
+    io.stderr.write("error: give --thin-manifest-dir DIR or --manifest FILE (see --help)\n");
+    return EXIT.invalid;
+  }
+
+  let manifests: Manifest[];
+  try {
+    manifests = options.thinManifestDir ? loadThinManifests(options.thinManifestDir) : loadFatManifest(options.manifest!);
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n`);
+    if (error instanceof InvalidInputError) io.stderr.write(`${error.problems.length} problem(s); nothing was read or written\n`);
+    return EXIT.invalid;
+  }
+
+  const progress = createProgress(io.stderr, { quiet: options.quiet });
+  const client = new RegistryClient({
+    insecureHosts: options.insecureRegistry ?? [],
+    credentials: defaultCredentialSource(),
+    timeoutMs: options.timeout * 1000,
+  });
+  const report = await promote(client, manifests, { confirm: options.confirm === true, concurrency: options.concurrency, progress });
+  progress.finish();
+  io.stdout.write(formatReport(report));
+  if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+if (require.main === module) {
+  runPromoteCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`promote: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

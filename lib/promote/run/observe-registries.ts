@@ -1,0 +1,84 @@
+import type { RegistryClient } from "../../registry/client";
+import { createLimiter } from "../../registry/limit";
+import { parseRepository } from "../../registry/reference";
+import type { PromotionEdge } from "../plan/edges";
+import { emptyObservations, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
+import { readKey, readsNeeded } from "../plan/plan-reads";
+import type { Progress } from "../progress";
+
+/** What was learned about the registries an edge set touches. */
+export interface ObservedRegistries {
+  /** Every answer recorded, enough for `decidePlan` on {@link ObservedRegistries.reachableEdges}. */
+  readonly observations: Observations;
+  /** The edges whose repositories could all be read. */
+  readonly reachableEdges: readonly PromotionEdge[];
+  /** Repositories that could not be read → why; their edges are left out, to be reported failed. */
+  readonly unreadable: ReadonlyMap<string, string>;
+}
+
+/** Options of {@link observeRegistries}. */
+export interface ObserveOptions {
+  /** Reads in flight at once; default 16. */
+  readonly concurrency?: number;
+  /** Where to show progress. */
+  readonly progress?: Progress;
+}
+
+/**
+ * Performs the reads the planner asks for, round after round, until the plan can be decided: each repository's
+ * tag list once, then only the manifest HEADs the lists cannot settle. A repository that cannot be read (its
+ * registry down, access denied) does not stop the others: its edges are set aside and reported.
+ *
+ * @param client the registry client
+ * @param edges the promotion edges
+ * @param options concurrency and progress
+ * @returns the observations, the edges they settle, and the repositories that could not be read
+ */
+export async function observeRegistries(
+  client: RegistryClient,
+  edges: readonly PromotionEdge[],
+  options: ObserveOptions = {},
+): Promise<ObservedRegistries> {
+  const observations = emptyObservations();
+  const unreadable = new Map<string, string>();
+  const limit = createLimiter(options.concurrency ?? 16);
+  let reachableEdges = edges;
+  for (let round = 1; ; round++) {
+    const reads = readsNeeded(reachableEdges, observations);
+    if (reads.length === 0) break;
+    options.progress?.phase(`reading registries (round ${round})`, reads.length);
+    await Promise.all(
+      reads.map((read) =>
+        limit(async () => {
+          try {
+            await perform(client, observations, read);
+            options.progress?.step(readKey(read));
+          } catch (error) {
+            const message = (error as Error).message;
+            if (!unreadable.has(read.repository)) unreadable.set(read.repository, message);
+            options.progress?.step(readKey(read), message);
+          }
+        }),
+      ),
+    );
+    if (unreadable.size > 0) reachableEdges = reachableEdges.filter((edge) => !touchesAny(edge, unreadable));
+  }
+  return { observations, reachableEdges, unreadable };
+}
+
+async function perform(client: RegistryClient, observations: Observations, read: Read): Promise<void> {
+  const repository = parseRepository(read.repository);
+  if (read.kind === "tags") {
+    const list = await client.listTags(repository);
+    const digestTags = list.manifests && new Map([...list.manifests].map(([digest, info]) => [digest, info.tags]));
+    recordTagList(observations, read.repository, list.tags, digestTags);
+    return;
+  }
+  const head = await client.headManifest(repository, read.reference);
+  recordHead(observations, read, head === "absent" ? undefined : head.digest);
+}
+
+/** Whether an edge reads or writes any of the given repositories. */
+export function touchesAny(edge: PromotionEdge, repositories: ReadonlyMap<string, unknown>): boolean {
+  return repositories.has(edge.destination) || edge.claims.some((claim) => repositories.has(claim.source));
+}

@@ -1,0 +1,121 @@
+import type { RegistryClient } from "../../registry/client";
+import type { Manifest } from "../manifests/types";
+import type { EdgeDecision } from "../plan/assess-edge";
+import { decidePlan } from "../plan/decide-plan";
+import { buildEdges, type PromotionEdge } from "../plan/edges";
+import { projectReports, type ProjectReport } from "../plan/project-report";
+import type { Progress } from "../progress";
+import { executePlan, type ExecutionTotals } from "./execute-plan";
+import { observeRegistries } from "./observe-registries";
+
+/** Options of {@link promote}. */
+export interface PromoteOptions {
+  /** Write to the destinations; without it nothing is written (a dry run). */
+  readonly confirm: boolean;
+  /** Images worked on at once; default 8. */
+  readonly concurrency?: number;
+  /** Registry reads in flight at once while planning; default 16. */
+  readonly readConcurrency?: number;
+  /** Where to show progress. */
+  readonly progress?: Progress;
+}
+
+/** Counts over every project of a {@link PromotionReport}. */
+export interface ReportTotals {
+  copied: number;
+  tagged: number;
+  skipped: number;
+  refused: number;
+  failed: number;
+}
+
+/** What a promotion did (or, in a dry run, would do), per project. */
+export interface PromotionReport {
+  /** `dry-run`: nothing was written; `confirm`: the copies and tags were made. */
+  readonly mode: "dry-run" | "confirm";
+  /** True when nothing failed and nothing was refused. */
+  readonly ok: boolean;
+  /** Item counts over all projects. */
+  readonly totals: ReportTotals;
+  /** What was written (confirm mode only). */
+  readonly written?: ExecutionTotals;
+  /** Per project, sorted by name. */
+  readonly projects: readonly ProjectReport[];
+}
+
+/**
+ * Promotes the images of validated manifests: reads every repository involved once, decides per
+ * (destination repository, digest), and with `confirm` copies and tags. A failure in one project (a lost
+ * source digest, a refused tag move, an unreachable registry) is reported and does not stop the others.
+ *
+ * @param client the registry client
+ * @param manifests validated manifests (`loadThinManifests` / `loadFatManifest`)
+ * @param options dry run or confirm, concurrency, progress
+ * @returns the per-project report
+ * @example
+ * const report = await promote(new RegistryClient(), loadThinManifests("registry.k8s.io"), { confirm: false });
+ * if (!report.ok) process.exitCode = 1;
+ */
+export async function promote(
+  client: RegistryClient,
+  manifests: readonly Manifest[],
+  options: PromoteOptions,
+): Promise<PromotionReport> {
+  const edges = buildEdges(manifests as Manifest[]);
+  const observed = await observeRegistries(client, edges, {
+    concurrency: options.readConcurrency,
+    progress: options.progress,
+  });
+  const plan = decidePlan(observed.reachableEdges, observed.observations);
+  const reachable = new Set(observed.reachableEdges);
+  const unreadableDecisions = edges
+    .filter((edge) => !reachable.has(edge))
+    .map((edge) => failed(edge, unreadableReason(edge, observed.unreadable)));
+
+  let decisions: EdgeDecision[] = [...plan.decisions, ...unreadableDecisions];
+  let written: ExecutionTotals | undefined;
+  if (options.confirm) {
+    const execution = await executePlan(client, plan.decisions, {
+      concurrency: options.concurrency,
+      progress: options.progress,
+    });
+    written = execution.totals;
+    decisions = decisions.map((decision) => {
+      const error = execution.failures.get(decision);
+      return error === undefined ? decision : failed(decision.edge, error);
+    });
+  }
+  const projects = projectReports(decisions);
+  const totals = countItems(projects);
+  return {
+    mode: options.confirm ? "confirm" : "dry-run",
+    ok: totals.failed === 0 && totals.refused === 0,
+    totals,
+    ...(written ? { written } : {}),
+    projects,
+  };
+}
+
+function failed(edge: PromotionEdge, error: string): EdgeDecision {
+  return { edge, action: "fail", addTags: [], presentTags: [], refusedTags: [], error };
+}
+
+function unreadableReason(edge: PromotionEdge, unreadable: ReadonlyMap<string, string>): string {
+  for (const repository of [edge.destination, ...edge.claims.map((claim) => claim.source)]) {
+    const reason = unreadable.get(repository);
+    if (reason !== undefined) return `cannot read ${repository}: ${reason}`;
+  }
+  return "not read";
+}
+
+function countItems(projects: readonly ProjectReport[]): ReportTotals {
+  const totals: ReportTotals = { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 };
+  for (const project of projects) {
+    totals.copied += project.copied.length;
+    totals.tagged += project.tagged.length;
+    totals.skipped += project.skipped.length;
+    totals.refused += project.refused.length;
+    totals.failed += project.failed.length;
+  }
+  return totals;
+}
