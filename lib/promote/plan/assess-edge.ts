@@ -48,29 +48,60 @@ export function assessEdge(edge: PromotionEdge, observations: Observations): Ass
   const destination = observations.get(edge.destination);
   if (!destination?.listed) throw new Error(`${edge.destination} must be listed before its edges are assessed`);
 
-  const unknownTags = edge.tags.filter((tag) => destination.tags.has(tag) && destination.tags.get(tag) === undefined);
-  if (unknownTags.length > 0) {
-    return { needs: unknownTags.map((tag) => ({ kind: "head", repository: edge.destination, reference: tag })) };
+  // One pass over the tags, allocating only what is not empty: most edges at scale are settled and skipped.
+  const listed = destination.tags;
+  let unknown: Read[] | undefined;
+  let present = 0;
+  let refused: RefusedTag[] | undefined;
+  let add: string[] | undefined;
+  for (const tag of edge.tags) {
+    const current = listed.get(tag);
+    if (current === edge.digest) present++;
+    else if (current !== undefined) (refused ??= []).push({ tag, current });
+    else if (listed.has(tag)) (unknown ??= []).push({ kind: "head", repository: edge.destination, reference: tag });
+    else (add ??= []).push(tag);
   }
-  const presentTags = edge.tags.filter((tag) => destination.tags.get(tag) === edge.digest);
-  const refusedTags = edge.tags
-    .filter((tag) => destination.tags.has(tag) && destination.tags.get(tag) !== edge.digest)
-    .map((tag) => ({ tag, current: destination.tags.get(tag)! }));
-  const addTags = edge.tags.filter((tag) => !destination.tags.has(tag));
+  if (unknown) return { needs: unknown };
+  const presentTags =
+    present === edge.tags.length ? edge.tags : present === 0 ? NONE : edge.tags.filter((tag) => listed.get(tag) === edge.digest);
+  const refusedTags = refused ?? NO_REFUSALS;
+  const addTags = add ?? NONE;
 
-  const here = presentTags.length > 0 ? "present" : digestState(observations, edge.destination, edge.digest);
+  const here = present > 0 ? "present" : digestState(observations, edge.destination, edge.digest);
   if (here === "unknown") return { needs: [{ kind: "head", repository: edge.destination, reference: edge.digest }] };
-  const base = { edge, presentTags, refusedTags };
-  if (here === "present") return { decision: { ...base, action: addTags.length > 0 ? "tag" : "skip", addTags } };
+  if (here === "present") {
+    return { decision: { edge, action: addTags.length > 0 ? "tag" : "skip", addTags, presentTags, refusedTags } };
+  }
 
-  const sources = [...new Set(edge.claims.map((claim) => claim.source))].sort(compareText);
+  const sources = sourcesOf(edge);
   for (const source of sources) {
     if (!observations.get(source)?.listed) throw new Error(`${source} must be listed before its edges are assessed`);
     const state = digestState(observations, source, edge.digest);
-    if (state === "present") return { decision: { ...base, action: "copy", source, addTags } };
+    if (state === "present") return { decision: { edge, action: "copy", source, addTags, presentTags, refusedTags } };
     if (state === "unknown") return { needs: [{ kind: "head", repository: source, reference: edge.digest }] };
   }
   return {
-    decision: { ...base, action: "fail", addTags: [], error: `${edge.digest} not found in ${sources.join(", ")}` },
+    decision: {
+      edge,
+      action: "fail",
+      addTags: NONE,
+      presentTags,
+      refusedTags,
+      error: `${edge.digest} not found in ${sources.join(", ")}`,
+    },
   };
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const NO_REFUSALS: readonly RefusedTag[] = Object.freeze([]);
+
+/**
+ * The distinct source repositories of an edge's claims, sorted.
+ *
+ * @param edge a promotion edge
+ * @returns the claims' sources without duplicates, sorted (no copy work for the usual single claim)
+ */
+export function sourcesOf(edge: PromotionEdge): readonly string[] {
+  if (edge.claims.length === 1) return [edge.claims[0]!.source];
+  return [...new Set(edge.claims.map((claim) => claim.source))].sort(compareText);
 }

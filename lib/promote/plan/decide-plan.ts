@@ -1,9 +1,9 @@
-import { assessEdge, type EdgeDecision } from "./assess-edge";
+import type { EdgeDecision } from "./assess-edge";
 import type { PromotionEdge } from "./edges";
 import type { Observations } from "./observations";
 import { readKey, readsNeeded } from "./plan-reads";
+import { planRound } from "./plan-rounds";
 import { projectReports, type ProjectReport } from "./project-report";
-import { expandSignatureEdges } from "./signature-edges";
 
 /** The decided promotion: the work, once per (destination repository, digest), and what it means per project. */
 export interface PromotionPlan {
@@ -28,16 +28,12 @@ export interface PromotionPlan {
  * plan.decisions.filter((d) => d.action === "copy"); // the copies to make
  */
 export function decidePlan(edges: readonly PromotionEdge[], observations: Observations): PromotionPlan {
-  const missing = readsNeeded(edges, observations);
-  if (missing.length > 0) {
-    throw new Error(`observations incomplete: ${missing.length} read(s) still needed, first: ${readKey(missing[0]!)}`);
+  // After the last readsNeeded round this only collects the decisions those rounds already made.
+  const round = planRound(edges, observations);
+  if (round.decisions === undefined) {
+    throw new Error(`observations incomplete: ${round.reads.length} read(s) still needed, first: ${readKey(round.reads[0]!)}`);
   }
-  const decisions = expandSignatureEdges(edges, observations).edges.map((edge) => {
-    const assessment = assessEdge(edge, observations);
-    // readsNeeded returned nothing, so every edge is decidable.
-    return (assessment as { decision: EdgeDecision }).decision;
-  });
-  return { decisions, projects: projectReports(decisions) };
+  return { decisions: round.decisions, projects: projectReports(round.decisions) };
 }
 
 export type { EdgeDecision, PromotionEdge };

@@ -31,32 +31,70 @@ export interface PromotionEdge {
  * Turns validated manifests into promotion edges: for every manifest, destination registry, image and digest,
  * `<src>/<image>` → `<dest>/<image>` with its tags, grouped per (destination repository, digest).
  *
+ * Built for registry.k8s.io's size (hundreds of thousands of edges): each repository name is built once per
+ * (registry, image), and one claim (with its tags and one-element claim list) is shared by every destination
+ * of a digest, so a single-claim edge costs one small object.
+ *
  * @param manifests validated manifests (see loadThinManifests / loadFatManifest)
  * @returns the edges, sorted by destination then digest
+ * @throws Error when a manifest has no source registry (it was not validated)
  * @example
  * buildEdges(manifests)[0];
  * // → { destination: "us.gcr.io/prod/foo", digest: "sha256:…", tags: ["1.0"],
  * //     claims: [{ project: "a", source: "gcr.io/staging/foo", tags: ["1.0"] }] }
  */
 export function buildEdges(manifests: readonly Manifest[]): PromotionEdge[] {
-  const edges = new Map<string, MutableEdge>();
+  // destination repository → digest → edge; an edge's claims array is shared until a second claim arrives.
+  const byDestination = new Map<string, Map<string, PromotionEdge>>();
+  const merged = new Set<PromotionEdge>();
   for (const manifest of manifests) {
     const source = manifest.registries.find((registry) => registry.src);
     if (!source) throw new Error(`manifest ${manifest.file} has no source registry; validate it first`);
     const destinations = manifest.registries.filter((registry) => !registry.src);
     for (const image of manifest.images) {
+      const sourceRepository = `${source.name}/${image.name}`;
+      const groups = destinations.map((destination) => {
+        const repository = `${destination.name}/${image.name}`;
+        let group = byDestination.get(repository);
+        if (!group) byDestination.set(repository, (group = new Map()));
+        return { repository, group };
+      });
       for (const [digest, tags] of image.dmap) {
-        for (const destination of destinations) {
-          addClaim(edges, {
-            destination: `${destination.name}/${image.name}`,
-            digest,
-            claim: { project: manifest.project, source: `${source.name}/${image.name}`, tags },
-          });
+        const claim: EdgeClaim = { project: manifest.project, source: sourceRepository, tags: sortedUnique(tags) };
+        const claims = [claim];
+        for (const { repository, group } of groups) {
+          const known = group.get(digest);
+          if (known === undefined) group.set(digest, { destination: repository, digest, tags: claim.tags, claims });
+          else {
+            const edge = { destination: repository, digest, tags: known.tags, claims: [...known.claims, claim] };
+            merged.delete(known);
+            merged.add(edge);
+            group.set(digest, edge);
+          }
         }
       }
     }
   }
-  return finishEdges(edges.values());
+  const edges: PromotionEdge[] = [];
+  for (const destination of [...byDestination.keys()].sort(compareText)) {
+    const group = byDestination.get(destination)!;
+    for (const digest of [...group.keys()].sort(compareText)) {
+      const edge = group.get(digest)!;
+      edges.push(merged.has(edge) ? finishEdges([{ ...edge, claims: [...edge.claims] }])[0]! : edge);
+    }
+  }
+  return edges;
+}
+
+/**
+ * @param tags tags as written
+ * @returns the same array when already sorted without duplicates (the usual case), else a sorted copy
+ */
+function sortedUnique(tags: readonly string[]): readonly string[] {
+  for (let i = 1; i < tags.length; i++) {
+    if (!(tags[i - 1]! < tags[i]!)) return [...new Set(tags)].sort(compareText);
+  }
+  return tags;
 }
 
 /** An edge being assembled; claims are merged only when finished, since most edges have exactly one. */
@@ -119,7 +157,7 @@ export function compareEdges(a: PromotionEdge, b: PromotionEdge): number {
 }
 
 function mergeClaims(claims: readonly EdgeClaim[]): EdgeClaim[] {
-  if (claims.length === 1) return [{ ...claims[0]!, tags: [...new Set(claims[0]!.tags)].sort(compareText) }];
+  if (claims.length === 1) return [{ ...claims[0]!, tags: sortedUnique(claims[0]!.tags) }];
   const merged = new Map<string, { project: string; source: string; tags: Set<string> }>();
   for (const claim of claims) {
     const key = `${claim.project}\u0000${claim.source}`;

@@ -32,6 +32,35 @@ export type Observations = Map<string, RepositoryObservation>;
 /** Whether a digest is in a repository, as far as is known. */
 export type DigestState = "present" | "absent" | "unknown";
 
+/**
+ * Every answer recorded into one {@link Observations}, in order: the repository, and the HEAD's reference
+ * (`undefined` for a tag list). The planner uses it to re-assess only what a round's answers can have changed.
+ */
+export interface ObservationJournal {
+  readonly repositories: readonly string[];
+  readonly references: readonly (string | undefined)[];
+}
+
+// Kept beside the map rather than in it, so Observations stays a plain Map of repositories.
+const journals = new WeakMap<Observations, { repositories: string[]; references: (string | undefined)[] }>();
+
+/**
+ * The journal of what was recorded into `observations` with {@link recordTagList} and {@link recordHead}
+ * (observations must be changed only through those two).
+ *
+ * @param observations the observations
+ * @returns the journal, growing as answers are recorded
+ */
+export function observationJournal(observations: Observations): ObservationJournal {
+  return journalOf(observations);
+}
+
+function journalOf(observations: Observations): { repositories: string[]; references: (string | undefined)[] } {
+  let journal = journals.get(observations);
+  if (!journal) journals.set(observations, (journal = { repositories: [], references: [] }));
+  return journal;
+}
+
 /** @returns an empty set of observations, to fill with {@link recordTagList} and {@link recordHead} */
 export function emptyObservations(): Observations {
   return new Map();
@@ -55,6 +84,9 @@ export function recordTagList(
   digestTags?: ReadonlyMap<string, readonly string[]>,
 ): void {
   const observation = observationOf(observations, repository);
+  const journal = journalOf(observations);
+  journal.repositories.push(repository);
+  journal.references.push(undefined);
   observation.listed = true;
   for (const tag of tags) if (!observation.tags.has(tag)) observation.tags.set(tag, undefined);
   if (digestTags) {
@@ -81,6 +113,9 @@ export function recordTagList(
 export function recordHead(observations: Observations, read: Read, digest: string | undefined): void {
   if (read.kind !== "head") throw new Error(`recordHead needs a head read, got ${read.kind}`);
   const observation = observationOf(observations, read.repository);
+  const journal = journalOf(observations);
+  journal.repositories.push(read.repository);
+  journal.references.push(read.reference);
   if (read.reference.startsWith("sha256:")) {
     if (digest === undefined) observation.absent.add(read.reference);
     else observation.present.add(read.reference);

@@ -1,7 +1,6 @@
-import { assessEdge } from "./assess-edge";
-import { compareText, type PromotionEdge } from "./edges";
+import type { PromotionEdge } from "./edges";
 import type { Observations, Read } from "./observations";
-import { expandSignatureEdges } from "./signature-edges";
+import { planRound } from "./plan-rounds";
 
 /**
  * The registry reads still needed before the plan can be decided. Call it, perform the reads (in parallel),
@@ -28,28 +27,7 @@ import { expandSignatureEdges } from "./signature-edges";
  * }
  */
 export function readsNeeded(edges: readonly PromotionEdge[], observations: Observations): Read[] {
-  const repositories = new Set<string>();
-  for (const edge of edges) {
-    repositories.add(edge.destination);
-    for (const claim of edge.claims) repositories.add(claim.source);
-  }
-  const lists: Read[] = [...repositories]
-    .filter((repository) => !observations.get(repository)?.listed)
-    .sort(compareText)
-    .map((repository) => ({ kind: "tags", repository }));
-  if (lists.length > 0) return lists;
-
-  const expanded = expandSignatureEdges(edges, observations);
-  const needs = new Map<string, Read>();
-  const add = (read: Read): void => {
-    needs.set(readKey(read), read);
-  };
-  expanded.needs.forEach(add);
-  for (const edge of expanded.edges) {
-    const assessment = assessEdge(edge, observations);
-    if ("needs" in assessment) assessment.needs.forEach(add);
-  }
-  return [...needs.values()].sort((a, b) => compareText(readKey(a), readKey(b)));
+  return [...planRound(edges, observations).reads];
 }
 
 /**

@@ -47,8 +47,10 @@ export function projectReports(decisions: readonly EdgeDecision[]): ProjectRepor
         report = { copied: [], tagged: [], skipped: [], refused: [], failed: [] };
         reports.set(claim.project, report);
       }
-      const added = claim.tags.filter((tag) => decision.addTags.includes(tag));
-      const refused = decision.refusedTags.filter((refusal) => claim.tags.includes(refusal.tag));
+      // Most decisions add and refuse nothing: skip the filtering (and its arrays) for them.
+      const added = decision.addTags.length === 0 ? NONE : claim.tags.filter((tag) => decision.addTags.includes(tag));
+      const refused =
+        decision.refusedTags.length === 0 ? NONE : decision.refusedTags.filter((refusal) => claim.tags.includes(refusal.tag));
       if (decision.action === "copy") report.copied.push({ destination, digest, tags: added, source: decision.source! });
       else if (decision.action === "fail") {
         report.failed.push({ destination, digest, tags: claim.tags, message: decision.error! });
@@ -75,6 +77,8 @@ export function projectReports(decisions: readonly EdgeDecision[]): ProjectRepor
       failed: sortItems(report.failed),
     }));
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 function sortItems(items: PlanItem[]): PlanItem[] {
   return items.sort(

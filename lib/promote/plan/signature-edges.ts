@@ -1,3 +1,4 @@
+import { sourcesOf } from "./assess-edge";
 import { addClaim, compareEdges, compareText, finishEdges, type MutableEdge, type PromotionEdge } from "./edges";
 import type { Observations, Read } from "./observations";
 
@@ -34,15 +35,25 @@ export interface ExpandedEdges {
  * @throws Error when a source repository has not been listed yet
  */
 export function expandSignatureEdges(edges: readonly PromotionEdge[], observations: Observations): ExpandedEdges {
+  const signaturesBySource = new Map<string, ReadonlyMap<string, readonly string[]>>();
+  const signaturesIn = (source: string): ReadonlyMap<string, readonly string[]> => {
+    let index = signaturesBySource.get(source);
+    if (!index) signaturesBySource.set(source, (index = signatureIndex(observations, source)));
+    return index;
+  };
   // Only signature edges are assembled; base edges are left as they are unless a signature coincides with one.
   const assembled = new Map<string, MutableEdge>();
   const needs = new Map<string, Read>();
   for (const edge of edges) {
     if (edge.signatureOf !== undefined) continue;
-    const sources = [...new Set(edge.claims.map((claim) => claim.source))].sort(compareText);
+    // Most digests are unsigned: one map lookup settles them without building any tag name or list.
+    if (edge.claims.length === 1 && !signaturesIn(edge.claims[0]!.source).has(edge.digest)) continue;
+    const sources = sourcesOf(edge);
+    const found = sources.map((source) => signaturesIn(source).get(edge.digest));
     for (const tag of signatureTagsOf(edge.digest)) {
-      const source = sources.find((candidate) => listedTags(observations, candidate).has(tag));
-      if (source === undefined) continue;
+      const at = found.findIndex((tags) => tags?.includes(tag));
+      if (at < 0) continue;
+      const source = sources[at]!;
       const digest = listedTags(observations, source).get(tag);
       if (digest === undefined) {
         needs.set(`${source}:${tag}`, { kind: "head", repository: source, reference: tag });
@@ -59,14 +70,56 @@ export function expandSignatureEdges(edges: readonly PromotionEdge[], observatio
     }
   }
   if (assembled.size === 0) return { edges, needs: [...needs.values()] };
-  const byKey = new Map(edges.map((edge) => [`${edge.destination}@${edge.digest}`, edge]));
-  for (const [key, signature] of assembled) {
-    const base = byKey.get(key);
-    if (base) signature.claims.push(...base.claims);
-    if (base && base.signatureOf === undefined) delete signature.signatureOf;
-    byKey.delete(key);
+  const replaced = new Set<PromotionEdge>();
+  for (const signature of assembled.values()) {
+    // The edges are sorted, so a coinciding base edge is found by binary search rather than a full index.
+    const base = findEdge(edges, signature.destination, signature.digest);
+    if (base === undefined) continue;
+    signature.claims.push(...base.claims);
+    if (base.signatureOf === undefined) delete signature.signatureOf;
+    replaced.add(base);
   }
-  return { edges: [...byKey.values(), ...finishEdges(assembled.values())].sort(compareEdges), needs: [...needs.values()] };
+  const kept = replaced.size === 0 ? edges : edges.filter((edge) => !replaced.has(edge));
+  return { edges: mergeSorted(kept, finishEdges(assembled.values())), needs: [...needs.values()] };
+}
+
+/** A source's signature tags by the digest they sign: `sha256-<hex>.sig` → `sha256:<hex>`. */
+function signatureIndex(observations: Observations, source: string): ReadonlyMap<string, readonly string[]> {
+  const index = new Map<string, string[]>();
+  for (const tag of listedTags(observations, source).keys()) {
+    const suffix = SIGNATURE_TAG_SUFFIXES.find((candidate) => tag.endsWith(candidate));
+    if (suffix === undefined || !tag.startsWith("sha256-")) continue;
+    const signed = `sha256:${tag.slice("sha256-".length, tag.length - suffix.length)}`;
+    const tags = index.get(signed);
+    if (tags) tags.push(tag);
+    else index.set(signed, [tag]);
+  }
+  return index;
+}
+
+function findEdge(edges: readonly PromotionEdge[], destination: string, digest: string): PromotionEdge | undefined {
+  let low = 0;
+  let high = edges.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const edge = edges[middle]!;
+    const order = compareText(edge.destination, destination) || compareText(edge.digest, digest);
+    if (order === 0) return edge;
+    if (order < 0) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
+}
+
+/** Merges two lists sorted by {@link compareEdges} in linear time (re-sorting hundreds of thousands is not). */
+function mergeSorted(a: readonly PromotionEdge[], b: readonly PromotionEdge[]): PromotionEdge[] {
+  const merged: PromotionEdge[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push(compareEdges(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) merged.push(a[i++]!);
+  while (j < b.length) merged.push(b[j++]!);
+  return merged;
 }
 
 function listedTags(observations: Observations, repository: string): ReadonlyMap<string, string | undefined> {
