@@ -7,12 +7,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
+import { GitRevisionError } from "../promote/diff-base/read-at-revision";
+import { selectChangedSince, type ChangedSelection } from "../promote/diff-base/select-changed";
 import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-manifests";
 import type { Manifest } from "../promote/manifests/types";
 import { createProgress } from "../promote/progress";
 import { formatReport } from "../promote/run/format-report";
 import { promote } from "../promote/run/promote";
 import { RegistryClient } from "../registry/client";
+import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
 
 /** Exit codes of the promote command. */
@@ -25,13 +28,21 @@ interface PromoteCliOptions {
   json?: string;
   insecureRegistry?: string[];
   concurrency: number;
+  maxRps: number;
   timeout: number;
   quiet?: boolean;
+  diffBase?: string;
 }
 
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("must be a positive integer");
+  return number;
+}
+
+function positiveRate(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError("must be a positive number");
   return number;
 }
 
@@ -50,9 +61,17 @@ function buildCommand(): Command {
       "speak plain HTTP to this host (repeatable; loopback hosts always use HTTP)",
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .option("--concurrency <n>", "images copied at once", positiveInteger, 8)
+    .option("--concurrency <n>", "images copied at once, each with up to 4 blobs in parallel", positiveInteger, 8)
+    .option(
+      "--max-rps <n>",
+      "requests per second per registry host, every request counted (reads, token requests, redirects); " +
+        "halved on each 429 and restored gradually; a Retry-After pauses the whole host",
+      positiveRate,
+      DEFAULT_MAX_RPS,
+    )
     .option("--timeout <seconds>", "abort a request after this many seconds without progress", positiveInteger, 60)
     .option("--quiet", "no progress output (the summary is still printed)")
+    .option("--diff-base <rev>", "presubmit: consider only digests added or changed in images.yaml since this git revision")
     .addHelpText(
       "after",
       `
@@ -61,6 +80,10 @@ Exit codes: 0 success or nothing to do; 1 something failed or a tag move was ref
 
 Credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) "auths"; for gcr.io, *.gcr.io and
 *-docker.pkg.dev also GOOGLE_OAUTH_ACCESS_TOKEN, else Google application default credentials.
+
+Limits, per registry host: --max-rps requests per second (default 50, bursts of a fifth of that); at most
+max(64, 8 × --concurrency) requests in flight; on a 429 the host's rate is halved (down to 1/s) and grows back
+by a tenth of --max-rps every 5 s without a 429.
 
 Examples:
   npm run promote -- --thin-manifest-dir registry.k8s.io              # dry run (pull requests)
@@ -103,11 +126,35 @@ export async function runPromoteCli(
     return EXIT.invalid;
   }
 
+  if (options.diffBase !== undefined) {
+    let selection: ChangedSelection;
+    try {
+      selection = selectChangedSince(options.diffBase, options.thinManifestDir, manifests);
+    } catch (error) {
+      if (!(error instanceof GitRevisionError)) throw error;
+      io.stderr.write(`error: --diff-base: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    io.stderr.write(`--diff-base ${options.diffBase}: ${selection.changed} digest(s) added or changed, ${selection.unchanged} unchanged\n`);
+    if (selection.manifests.length === 0) {
+      io.stdout.write(`Nothing added or changed in images.yaml since ${options.diffBase}: no registry contacted.\n`);
+      const totals = { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 };
+      const empty = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] };
+      if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(empty, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    manifests = [...selection.manifests];
+  }
+
   const progress = createProgress(io.stderr, { quiet: options.quiet });
   const client = new RegistryClient({
     insecureHosts: options.insecureRegistry ?? [],
     credentials: defaultCredentialSource(),
     timeoutMs: options.timeout * 1000,
+    maxRps: options.maxRps,
+    // A blob copy holds a download and an upload open at once: the cap must exceed twice the blob copies in
+    // flight (--concurrency × 4), or copies between two hosts could each wait for the other's slot forever.
+    maxInFlightPerHost: Math.max(DEFAULT_MAX_IN_FLIGHT_PER_HOST, options.concurrency * 8),
   });
   const report = await promote(client, manifests, { confirm: options.confirm === true, concurrency: options.concurrency, progress });
   progress.finish();

@@ -9,6 +9,7 @@ import { isDigest, sha256Digest, verifyingStream } from "./digest";
 import { RegistryError, parseErrorBody } from "./errors";
 import { MANIFEST_ACCEPT } from "./media-types";
 import { registryBaseUrl, type RepositoryRef } from "./reference";
+import { HostRateLimiter } from "./rate-limit";
 import { isRetryableStatus } from "./retry-policy";
 import { Transport, type RequestBody, type TransportOptions, type TransportResponse } from "./transport";
 import { chunksOf, nextPageUrl, receivedBytes, resolveLocation, withDigest } from "./upload-helpers";
@@ -23,6 +24,10 @@ export interface RegistryClientOptions extends TransportOptions {
   readonly chunkThresholdBytes?: number;
   /** Size of each PATCH chunk (held in memory once); default 16 MiB. */
   readonly chunkSizeBytes?: number;
+  /** Steady requests per second per host (every request: reads, tokens, redirect hops); default 50. Ignored when `gate` is given. */
+  readonly maxRps?: number;
+  /** Requests in flight per host; default 64 (see `DEFAULT_MAX_IN_FLIGHT_PER_HOST`). Ignored when `gate` is given. */
+  readonly maxInFlightPerHost?: number;
 }
 
 /** What a manifest HEAD tells. */
@@ -86,9 +91,13 @@ export class RegistryClient {
   private readonly transport: Transport;
   private readonly auth: Authenticator;
 
-  /** @param options transport, credentials and upload tunables */
+  /**
+   * @param options transport, credentials, upload tunables and per-host limits
+   * @throws RangeError when `maxRps` or `maxInFlightPerHost` is not positive
+   */
   constructor(private readonly options: RegistryClientOptions = {}) {
-    this.transport = new Transport(options);
+    const gate = options.gate ?? new HostRateLimiter({ maxRps: options.maxRps, maxInFlightPerHost: options.maxInFlightPerHost });
+    this.transport = new Transport({ ...options, gate });
     this.auth = new Authenticator(this.transport, { credentials: options.credentials, now: options.now });
   }
 
@@ -117,14 +126,10 @@ export class RegistryClient {
     let manifests: Map<string, GoogleManifestInfo> | undefined;
     let url: string | undefined = this.repoUrl(repo, "tags/list");
     while (url !== undefined) {
-      const response = await this.send(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] });
-      if (response.status === 404) {
-        const text = await response.text();
-        if (parseErrorBody(text)?.code === "NAME_UNKNOWN") return { tags: [], manifests: undefined };
-        throw errorFrom(response, text, "tags list failed");
-      }
-      if (response.status !== 200) await fail(response, "tags list failed");
-      const page = JSON.parse(await response.text()) as { tags?: string[] | null; manifest?: Record<string, { tag?: string[]; mediaType?: string }> };
+      const { response, text } = await this.sendForText(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] });
+      if (response.status === 404 && parseErrorBody(text)?.code === "NAME_UNKNOWN") return { tags: [], manifests: undefined };
+      if (response.status !== 200) throw errorFrom(response, text, "tags list failed");
+      const page = JSON.parse(text) as { tags?: string[] | null; manifest?: Record<string, { tag?: string[]; mediaType?: string }> };
       tags.push(...(page.tags ?? []));
       if (page.manifest !== undefined) {
         manifests ??= new Map();
@@ -169,9 +174,8 @@ export class RegistryClient {
    */
   async getManifest(repo: RepositoryRef, reference: string): Promise<RawManifest> {
     const url = this.repoUrl(repo, `manifests/${reference}`);
-    const response = await this.send(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")], headers: { accept: MANIFEST_ACCEPT } });
-    if (response.status !== 200) await fail(response, "manifest GET failed");
-    const bytes = await response.bytes();
+    const { response, bytes } = await this.sendForBody(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")], headers: { accept: MANIFEST_ACCEPT } });
+    if (response.status !== 200) throw errorFrom(response, new TextDecoder().decode(bytes), "manifest GET failed");
     const digest = sha256Digest(bytes);
     const expected = isDigest(reference) ? reference : response.headers.get("docker-content-digest");
     if (expected !== null && expected !== digest) {
@@ -333,6 +337,26 @@ export class RegistryClient {
     return `${this.base(repo.host)}/v2/${repo.path}/${rest}`;
   }
 
+  /**
+   * Sends a request with a small answer (manifest, tag list) and reads it whole. The transport retries only
+   * until headers arrive; a body that breaks off or stalls after that is asked for again here.
+   */
+  private async sendForBody(host: string, request: SendRequest): Promise<{ response: TransportResponse; bytes: Uint8Array }> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.send(host, request);
+      try {
+        return { response, bytes: await response.bytes() };
+      } catch (error) {
+        if (!(error instanceof RegistryError) || !error.retryable || attempt >= BODY_READ_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async sendForText(host: string, request: SendRequest): Promise<{ response: TransportResponse; text: string }> {
+    const { response, bytes } = await this.sendForBody(host, request);
+    return { response, text: new TextDecoder().decode(bytes) };
+  }
+
   /** Sends with the host's credentials; on a 401 challenge, authenticates and resends once. */
   private async send(host: string, request: SendRequest): Promise<TransportResponse> {
     // Upload locations may point elsewhere; the registry's credentials go only to the registry.
@@ -351,6 +375,9 @@ export class RegistryClient {
     return again;
   }
 }
+
+/** Reads of a small body (each a full request) before its failure is final, as many as the transport's default attempts. */
+const BODY_READ_ATTEMPTS = 5;
 
 function withAuthorization(headers: Readonly<Record<string, string>> | undefined, authorization: string | undefined): Record<string, string> {
   return authorization === undefined ? { ...headers } : { ...headers, authorization };

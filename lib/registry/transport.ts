@@ -64,6 +64,14 @@ export interface RequestGate {
    * @returns a function to call once the exchange is finished
    */
   acquire(host: string): Promise<() => void>;
+  /**
+   * Told of every 429, so the gate can slow the host down and, with a `Retry-After`, hold back all its
+   * requests rather than only the one that was refused.
+   *
+   * @param host the host that answered 429
+   * @param retryAfterMs the server's requested wait, capped by the retry policy, when it sent one
+   */
+  throttled?(host: string, retryAfterMs: number | undefined): void;
 }
 
 /** Options of {@link Transport}. */
@@ -133,15 +141,22 @@ export class Transport {
       }
       if (!isRetryableStatus(response.status)) return response;
       const text = await response.text().catch(() => "");
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), (this.options.now ?? Date.now)());
+      if (response.status === 429) this.reportThrottled(response.url, retryAfterMs);
       if (last) {
         const spec = parseErrorBody(text);
         throw new RegistryError(spec?.message || `giving up after ${attempt} attempt(s)`, {
           method: response.method, url: response.url, status: response.status, code: spec?.code, retryable: true,
         });
       }
-      const now = (this.options.now ?? Date.now)();
-      await this.wait(attempt, parseRetryAfter(response.headers.get("retry-after"), now));
+      await this.wait(attempt, retryAfterMs);
     }
+  }
+
+  /** The gate's pause and the retry's wait use the same capped `Retry-After`, so they end together. */
+  private reportThrottled(url: string, retryAfterMs: number | undefined): void {
+    const capped = retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, this.policy.maxRetryAfterMs);
+    this.options.gate?.throttled?.(new URL(url).host, capped);
   }
 
   private async wait(attempt: number, retryAfterMs: number | undefined): Promise<void> {
@@ -184,13 +199,21 @@ export class Transport {
   /** One HTTP exchange with its inactivity timer, gate slot and observer event. */
   private async exchange(method: string, url: string, headers: Record<string, string>, body: RequestBody | undefined): Promise<TransportResponse> {
     const host = new URL(url).host;
-    const release = this.options.gate ? await this.options.gate.acquire(host) : () => {};
+    const releaseGate = this.options.gate ? await this.options.gate.acquire(host) : () => {};
+    let slotHeld = true;
+    const release = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      releaseGate();
+    };
     const controller = new AbortController();
     const timeoutMs = this.options.timeoutMs ?? 60_000;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
+      // A body nobody reads would otherwise hold its gate slot (and the host's in-flight cap) for good.
+      release();
     }, timeoutMs);
     timer.unref();
     let bytesSent = 0;

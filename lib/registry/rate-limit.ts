@@ -1,0 +1,232 @@
+/**
+ * Per-host admission for registry requests: a token bucket (requests per second with a small burst), a cap
+ * on requests in flight, and AIMD on 429s — the host's rate is halved (floor 1 rps, or lower when the
+ * configured rate is lower) and climbs back by a fixed step after each quiet period; a `Retry-After` pauses
+ * the whole host, not only the request that received it. Time comes from an injectable clock so the
+ * behaviour is testable without real waiting.
+ */
+import type { RequestGate } from "./transport";
+
+/** Time source and timer of a {@link HostRateLimiter}; tests inject a fake one. */
+export interface LimiterClock {
+  /** Milliseconds on any monotonic scale (default `performance.now`, which wall-clock adjustments cannot move). */
+  now(): number;
+  /** Resolves after `ms` milliseconds (default `setTimeout`). */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Tunables of a {@link HostRateLimiter}; every field is optional. */
+export interface HostRateLimitOptions {
+  /** Steady requests per second per host; default {@link DEFAULT_MAX_RPS}. */
+  readonly maxRps?: number;
+  /** Requests a host may take at once after being idle; default a fifth of a second's worth (≥ 1). */
+  readonly burst?: number;
+  /** Requests in flight per host (headers sent, body not yet finished); default {@link DEFAULT_MAX_IN_FLIGHT_PER_HOST}. */
+  readonly maxInFlightPerHost?: number;
+  /** The lowest rate a 429 can cut a host to; default 1 rps (or `maxRps` when that is lower). */
+  readonly minRps?: number;
+  /** Time without a 429 after which the rate grows by one step; default 5 s. */
+  readonly recoveryIntervalMs?: number;
+  /** Rate added per recovery interval; default a tenth of `maxRps`. */
+  readonly recoveryStepRps?: number;
+  /** 429s closer together than this cut the rate once, since they answer requests sent at the same rate; default 1 s. */
+  readonly cutCooldownMs?: number;
+  /** The clock; default real time. */
+  readonly clock?: LimiterClock;
+}
+
+/** What the limiter currently holds for one host, for diagnostics and tests. */
+export interface HostLimitState {
+  /** The current rate in requests per second. */
+  readonly rps: number;
+  /** Requests admitted and not yet released. */
+  readonly inFlight: number;
+  /** Requests waiting to be admitted. */
+  readonly queued: number;
+  /** Clock time until which the host is paused by a `Retry-After`, or 0. */
+  readonly pausedUntil: number;
+}
+
+/** Default steady rate per host: the issue's 50 requests per second. */
+export const DEFAULT_MAX_RPS = 50;
+
+/**
+ * Default cap on requests in flight per host. A blob copy holds a download open on the source while its
+ * upload runs on the destination, so the cap must exceed twice the blob copies in flight (8 images × 4 blobs
+ * by default) or copies between two hosts could each hold one side and wait forever for the other.
+ */
+export const DEFAULT_MAX_IN_FLIGHT_PER_HOST = 64;
+
+const REAL_CLOCK: LimiterClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
+
+// Float refills can land a hair under one whole token; that is a whole token.
+const EPSILON = 1e-9;
+
+interface HostState {
+  rps: number;
+  tokens: number;
+  /** Clock time the tokens were last brought up to date. */
+  refilledAt: number;
+  /** Clock time of the last cut or recovery step; recovery is measured from here. */
+  changedAt: number;
+  lastCutAt: number;
+  pausedUntil: number;
+  inFlight: number;
+  readonly queue: Array<(release: () => void) => void>;
+  wakeScheduled: boolean;
+}
+
+/**
+ * A {@link RequestGate} that limits each host separately. Waiting requests are admitted in arrival order.
+ *
+ * @example
+ * const gate = new HostRateLimiter({ maxRps: 20 });
+ * const client = new RegistryClient({ gate }); // RegistryClient builds one by default from maxRps
+ */
+export class HostRateLimiter implements RequestGate {
+  private readonly maxRps: number;
+  private readonly minRps: number;
+  private readonly burst: number;
+  private readonly maxInFlight: number;
+  private readonly recoveryIntervalMs: number;
+  private readonly recoveryStepRps: number;
+  private readonly cutCooldownMs: number;
+  private readonly clock: LimiterClock;
+  private readonly hosts = new Map<string, HostState>();
+
+  /**
+   * @param options rates, caps and clock, all optional
+   * @throws RangeError when a rate, burst, cap or interval is not a positive finite number (caps and burst: integers)
+   */
+  constructor(options: HostRateLimitOptions = {}) {
+    this.maxRps = positive("maxRps", options.maxRps ?? DEFAULT_MAX_RPS);
+    this.minRps = Math.min(this.maxRps, positive("minRps", options.minRps ?? 1));
+    this.burst = positiveInteger("burst", options.burst ?? Math.max(1, Math.ceil(this.maxRps / 5)));
+    this.maxInFlight = positiveInteger("maxInFlightPerHost", options.maxInFlightPerHost ?? DEFAULT_MAX_IN_FLIGHT_PER_HOST);
+    this.recoveryIntervalMs = positive("recoveryIntervalMs", options.recoveryIntervalMs ?? 5000);
+    this.recoveryStepRps = positive("recoveryStepRps", options.recoveryStepRps ?? this.maxRps / 10);
+    this.cutCooldownMs = nonNegative("cutCooldownMs", options.cutCooldownMs ?? 1000);
+    this.clock = options.clock ?? REAL_CLOCK;
+  }
+
+  /**
+   * Waits until the host has a token, a free in-flight slot and no pause, then takes them.
+   *
+   * @param host the host the request goes to (`gcr.io`, `127.0.0.1:5000`)
+   * @returns the release function: call it once the exchange is finished (extra calls are ignored)
+   */
+  acquire(host: string): Promise<() => void> {
+    const state = this.stateOf(host);
+    return new Promise((resolve) => {
+      state.queue.push(resolve);
+      this.pump(host, state);
+    });
+  }
+
+  /**
+   * Reports a 429 from a host: its rate is halved (at most once per cooldown, never below the floor), unused
+   * tokens are dropped, and with a `Retry-After` nothing more is sent to the host until it has passed.
+   *
+   * @param host the host that answered 429
+   * @param retryAfterMs the wait the host asked for, if it sent `Retry-After` (already capped by the caller)
+   */
+  throttled(host: string, retryAfterMs: number | undefined): void {
+    const state = this.stateOf(host);
+    const now = this.clock.now();
+    this.refill(state, now);
+    if (now - state.lastCutAt >= this.cutCooldownMs) {
+      state.rps = Math.max(this.minRps, state.rps / 2);
+      state.lastCutAt = now;
+    }
+    state.tokens = 0;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) state.pausedUntil = Math.max(state.pausedUntil, now + retryAfterMs);
+    // The quiet period that earns a recovery step starts when the host may be used again.
+    state.changedAt = Math.max(now, state.pausedUntil);
+    this.pump(host, state);
+  }
+
+  /**
+   * The limiter's view of a host, brought up to date with the clock.
+   *
+   * @param host a host
+   * @returns its rate, in-flight and queued counts and pause; a host never seen reports the full rate
+   */
+  stateFor(host: string): HostLimitState {
+    const state = this.hosts.get(host);
+    if (state === undefined) return { rps: this.maxRps, inFlight: 0, queued: 0, pausedUntil: 0 };
+    this.refill(state, this.clock.now());
+    return { rps: state.rps, inFlight: state.inFlight, queued: state.queue.length, pausedUntil: state.pausedUntil };
+  }
+
+  private stateOf(host: string): HostState {
+    let state = this.hosts.get(host);
+    if (state === undefined) {
+      const now = this.clock.now();
+      state = {
+        rps: this.maxRps, tokens: this.burst, refilledAt: now, changedAt: now, lastCutAt: Number.NEGATIVE_INFINITY,
+        pausedUntil: 0, inFlight: 0, queue: [], wakeScheduled: false,
+      };
+      this.hosts.set(host, state);
+    }
+    return state;
+  }
+
+  /** Brings tokens and rate up to `now`, applying each recovery step at the moment it falls due. */
+  private refill(state: HostState, now: number): void {
+    while (state.refilledAt < now) {
+      const nextStep = state.rps < this.maxRps ? state.changedAt + this.recoveryIntervalMs : Number.POSITIVE_INFINITY;
+      const until = Math.min(now, nextStep);
+      // A paused host earns nothing: the pause must not end in a burst.
+      const earning = Math.max(0, until - Math.max(state.refilledAt, state.pausedUntil));
+      state.tokens = Math.min(this.burst, state.tokens + (earning * state.rps) / 1000);
+      state.refilledAt = until;
+      if (until !== nextStep) break;
+      state.rps = Math.min(this.maxRps, state.rps + this.recoveryStepRps);
+      state.changedAt = nextStep;
+    }
+  }
+
+  /** Admits waiting requests while the host allows, else arranges to try again when it will. */
+  private pump(host: string, state: HostState): void {
+    const now = this.clock.now();
+    this.refill(state, now);
+    while (state.queue.length > 0 && state.inFlight < this.maxInFlight && now >= state.pausedUntil && state.tokens >= 1 - EPSILON) {
+      state.tokens = Math.max(0, state.tokens - 1);
+      state.inFlight++;
+      const admit = state.queue.shift()!;
+      let released = false;
+      admit(() => {
+        if (released) return;
+        released = true;
+        state.inFlight--;
+        this.pump(host, state);
+      });
+    }
+    // A full in-flight cap is woken by a release; only time-bound waits need a timer.
+    if (state.queue.length === 0 || state.inFlight >= this.maxInFlight || state.wakeScheduled) return;
+    const waitMs = Math.max(state.pausedUntil - now, ((1 - state.tokens) * 1000) / state.rps);
+    state.wakeScheduled = true;
+    void this.clock.sleep(Math.max(1, Math.ceil(waitMs))).then(() => {
+      state.wakeScheduled = false;
+      this.pump(host, state);
+    });
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be zero or more, got ${value}`);
+  return value;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}

@@ -1,0 +1,270 @@
+/**
+ * The per-host limiter on a fake clock: admissions are recorded with the clock's time, so every expectation
+ * is an exact schedule and nothing really sleeps.
+ */
+import { setImmediate as turn } from "node:timers/promises";
+import { MockAgent } from "undici";
+import { RegistryClient } from "../../lib/registry/client";
+import { HostRateLimiter, type HostRateLimitOptions, type LimiterClock } from "../../lib/registry/rate-limit";
+import { Transport, type RequestGate } from "../../lib/registry/transport";
+
+/** A clock that moves only when told, firing due sleeps in time order. */
+class FakeClock implements LimiterClock {
+  time = 0;
+  private timers: Array<{ at: number; resolve: () => void }> = [];
+
+  now(): number {
+    return this.time;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.timers.push({ at: this.time + ms, resolve }));
+  }
+
+  /** Moves to `target`, stopping at each due timer and letting its continuations run. */
+  async advanceTo(target: number): Promise<void> {
+    await settle();
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at)[0];
+      if (due === undefined) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = Math.max(this.time, due.at);
+      due.resolve();
+      await settle();
+    }
+    this.time = target;
+    await settle();
+  }
+}
+
+/** Lets promise continuations and I/O callbacks run; no clock time passes. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await turn();
+}
+
+interface Harness {
+  readonly clock: FakeClock;
+  readonly limiter: HostRateLimiter;
+  /** Clock time at which each request was admitted, in request order (undefined while waiting). */
+  readonly admitted: Array<number | undefined>;
+  readonly releases: Array<() => void>;
+  request(host?: string): void;
+}
+
+function harness(options: HostRateLimitOptions = {}): Harness {
+  const clock = new FakeClock();
+  const limiter = new HostRateLimiter({ ...options, clock });
+  const admitted: Array<number | undefined> = [];
+  const releases: Array<() => void> = [];
+  return {
+    clock, limiter, admitted, releases,
+    request(host = "a.example") {
+      const index = admitted.push(undefined) - 1;
+      void limiter.acquire(host).then((release) => {
+        admitted[index] = clock.now();
+        releases.push(release);
+      });
+    },
+  };
+}
+
+test("a burst goes at once, then requests are spaced at the rate", async () => {
+  const h = harness({ maxRps: 10, burst: 2 });
+  for (let i = 0; i < 5; i++) h.request();
+  await h.clock.advanceTo(1000);
+  expect(h.admitted).toEqual([0, 0, 100, 200, 300]);
+});
+
+test("defaults: 50 requests/s with a burst of 10", async () => {
+  const h = harness();
+  for (let i = 0; i < 12; i++) h.request();
+  await h.clock.advanceTo(1000);
+  expect(h.admitted).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 40]);
+  expect(h.limiter.stateFor("a.example")).toEqual({ rps: 50, inFlight: 12, queued: 0, pausedUntil: 0 });
+});
+
+test("the in-flight cap holds requests until one is released; a second release of the same slot is ignored", async () => {
+  const h = harness({ maxRps: 1000, burst: 10, maxInFlightPerHost: 2 });
+  for (let i = 0; i < 4; i++) h.request();
+  await h.clock.advanceTo(5000);
+  expect(h.admitted).toEqual([0, 0, undefined, undefined]);
+  h.releases[0]!();
+  h.releases[0]!();
+  await h.clock.advanceTo(6000);
+  expect(h.admitted).toEqual([0, 0, 5000, undefined]);
+  expect(h.limiter.stateFor("a.example")).toMatchObject({ inFlight: 2, queued: 1 });
+});
+
+test("hosts are limited separately", async () => {
+  const h = harness({ maxRps: 1, burst: 1 });
+  h.request("a.example");
+  h.request("a.example");
+  h.request("b.example");
+  await h.clock.advanceTo(0);
+  expect(h.admitted).toEqual([0, undefined, 0]);
+  await h.clock.advanceTo(1000);
+  expect(h.admitted).toEqual([0, 1000, 0]);
+});
+
+test("a 429 halves the rate once per cooldown, down to the 1 rps floor", () => {
+  const h = harness({ maxRps: 8, cutCooldownMs: 1000 });
+  const rates: number[] = [];
+  const at = (time: number) => {
+    h.clock.time = time;
+    h.limiter.throttled("a.example", undefined);
+    rates.push(h.limiter.stateFor("a.example").rps);
+  };
+  [0, 500, 1000, 2000, 3000, 4000].forEach(at);
+  expect(rates).toEqual([4, 4, 2, 1, 1, 1]);
+  expect(h.limiter.stateFor("b.example").rps).toBe(8);
+});
+
+test("after a quiet period the rate climbs back step by step, never above the maximum", () => {
+  const h = harness({ maxRps: 50, recoveryIntervalMs: 5000, recoveryStepRps: 5 });
+  h.limiter.throttled("a.example", undefined);
+  const rateAt = (time: number) => ((h.clock.time = time), h.limiter.stateFor("a.example").rps);
+  expect([rateAt(0), rateAt(4999), rateAt(5000), rateAt(12_000), rateAt(25_000), rateAt(60_000)]).toEqual([25, 25, 30, 35, 50, 50]);
+});
+
+test("another 429 restarts the quiet period", () => {
+  const h = harness({ maxRps: 40, recoveryIntervalMs: 5000, recoveryStepRps: 4 });
+  h.limiter.throttled("a.example", undefined);
+  h.clock.time = 4000;
+  h.limiter.throttled("a.example", undefined);
+  const rateAt = (time: number) => ((h.clock.time = time), h.limiter.stateFor("a.example").rps);
+  expect([rateAt(4000), rateAt(8999), rateAt(9000)]).toEqual([10, 10, 14]);
+});
+
+test("the quiet period after a Retry-After starts when the pause ends", () => {
+  const h = harness({ maxRps: 20, recoveryIntervalMs: 5000, recoveryStepRps: 2 });
+  h.limiter.throttled("a.example", 3000);
+  const rateAt = (time: number) => ((h.clock.time = time), h.limiter.stateFor("a.example").rps);
+  expect([rateAt(5000), rateAt(7999), rateAt(8000)]).toEqual([10, 10, 12]);
+});
+
+test("a 429 drops the unused burst, so the next request waits for a fresh token at the lower rate", async () => {
+  const h = harness({ maxRps: 10, burst: 5 });
+  h.limiter.throttled("a.example", undefined);
+  h.request();
+  h.request();
+  await h.clock.advanceTo(1000);
+  expect(h.admitted).toEqual([200, 400]);
+});
+
+test("Retry-After pauses every request to the host, queued or new, and only that host", async () => {
+  const h = harness({ maxRps: 10, burst: 10 });
+  h.request("a.example");
+  await h.clock.advanceTo(0);
+  h.limiter.throttled("a.example", 3000);
+  h.request("a.example");
+  h.request("a.example");
+  h.request("b.example");
+  await h.clock.advanceTo(2999);
+  expect(h.admitted).toEqual([0, undefined, undefined, 0]);
+  expect(h.limiter.stateFor("a.example")).toMatchObject({ pausedUntil: 3000, queued: 2, rps: 5 });
+  await h.clock.advanceTo(4000);
+  // No tokens are earned while paused: the pause ends without a burst, at the halved rate.
+  expect(h.admitted).toEqual([0, 3200, 3400, 0]);
+});
+
+test.each<[string, HostRateLimitOptions]>([
+  ["maxRps must be a positive number, got 0", { maxRps: 0 }],
+  ["maxRps must be a positive number, got Infinity", { maxRps: Number.POSITIVE_INFINITY }],
+  ["burst must be a positive integer, got 1.5", { burst: 1.5 }],
+  ["maxInFlightPerHost must be a positive integer, got 0", { maxInFlightPerHost: 0 }],
+  ["minRps must be a positive number, got -1", { minRps: -1 }],
+  ["recoveryIntervalMs must be a positive number, got 0", { recoveryIntervalMs: 0 }],
+  ["recoveryStepRps must be a positive number, got NaN", { recoveryStepRps: Number.NaN }],
+  ["cutCooldownMs must be zero or more, got -5", { cutCooldownMs: -5 }],
+])("refused: %s", (message, options) => {
+  expect(() => new HostRateLimiter(options)).toThrow(new RangeError(message));
+});
+
+describe("wired into the transport and the client", () => {
+  const ORIGIN = "http://127.0.0.1:5000";
+  let agent: MockAgent;
+  beforeEach(() => {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+  });
+  afterEach(() => agent.close());
+
+  test("a 429 with Retry-After reaches the gate, and the retry waits for the host's pause", async () => {
+    const clock = new FakeClock();
+    const limiter = new HostRateLimiter({ maxRps: 10, clock });
+    const sleeps: number[] = [];
+    const transport = new Transport({ dispatcher: agent, gate: limiter, sleep: async (ms) => void sleeps.push(ms), now: () => 0 });
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "7" } });
+    pool.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
+    let status: number | undefined;
+    const done = transport.request({ method: "GET", url: `${ORIGIN}/v2/` }).then(async (r) => ((status = r.status), await r.discard()));
+    await clock.advanceTo(6999);
+    expect([status, sleeps, limiter.stateFor("127.0.0.1:5000")]).toEqual([undefined, [7000], { rps: 5, inFlight: 0, queued: 1, pausedUntil: 7000 }]);
+    await clock.advanceTo(8000);
+    await done;
+    expect(status).toBe(200);
+  });
+
+  test("a 429 beyond the retry policy's Retry-After cap pauses the host only as long as the retry waits", async () => {
+    const recorded: Array<[string, number | undefined]> = [];
+    const gate: RequestGate = { acquire: async () => () => {}, throttled: (host, ms) => void recorded.push([host, ms]) };
+    const transport = new Transport({ dispatcher: agent, gate, sleep: async () => {}, now: () => 0, retry: { maxAttempts: 2, maxRetryAfterMs: 60_000 } });
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "3600" } });
+    pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "");
+    await expect(transport.request({ method: "GET", url: `${ORIGIN}/v2/` })).rejects.toThrow(`GET ${ORIGIN}/v2/: 429: giving up after 2 attempt(s)`);
+    expect(recorded).toEqual([["127.0.0.1:5000", 60_000], ["127.0.0.1:5000", undefined]]);
+  });
+
+  test("a response body nobody reads gives its slot back when the inactivity timeout fires, once", async () => {
+    let releases = 0;
+    let released!: () => void;
+    const releasedOnce = new Promise<void>((resolve) => (released = resolve));
+    const gate: RequestGate = { acquire: async () => () => void (releases++, released()) };
+    agent.get(ORIGIN).intercept({ path: "/v2/", method: "GET" }).reply(200, "never read");
+    const response = await new Transport({ dispatcher: agent, gate, timeoutMs: 10 }).request({ method: "GET", url: `${ORIGIN}/v2/` });
+    await releasedOnce;
+    await response.discard();
+    expect(releases).toBe(1);
+  });
+
+  test("every exchange passes the gate: the 401, the token request, the retried request and each redirect hop", async () => {
+    const hosts: string[] = [];
+    const gate: RequestGate = { acquire: async (host) => (hosts.push(host), () => {}) };
+    const client = new RegistryClient({ dispatcher: agent, gate, sleep: async () => {} });
+    const registry = agent.get(ORIGIN);
+    const blob = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+    registry.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" })
+      .reply(401, "", { headers: { "www-authenticate": 'Bearer realm="http://127.0.0.1:5001/token",service="r"' } });
+    agent.get("http://127.0.0.1:5001").intercept({ path: (p) => p.startsWith("/token"), method: "GET" }).reply(200, '{"token":"T"}');
+    registry.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" }).reply(307, "", { headers: { location: "http://127.0.0.1:5002/storage/foo" } });
+    agent.get("http://127.0.0.1:5002").intercept({ path: "/storage/foo", method: "GET" }).reply(200, "foo");
+    const { stream } = await client.getBlob({ host: "127.0.0.1:5000", path: "app" }, blob, 3);
+    expect(Buffer.from(await new Response(stream).arrayBuffer()).toString()).toBe("foo");
+    expect(hosts).toEqual(["127.0.0.1:5000", "127.0.0.1:5001", "127.0.0.1:5000", "127.0.0.1:5002"]);
+  });
+
+  test("the client builds a limiter from its options: with one request in flight per host, a HEAD waits for an open blob body", async () => {
+    const client = new RegistryClient({ dispatcher: agent, maxInFlightPerHost: 1, sleep: async () => {} });
+    const registry = agent.get(ORIGIN);
+    const blob = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+    registry.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" }).reply(200, "foo");
+    registry.intercept({ path: "/v2/app/manifests/v1", method: "HEAD" }).reply(404, "");
+    const repo = { host: "127.0.0.1:5000", path: "app" };
+    const { stream } = await client.getBlob(repo, blob, 3);
+    let headAnswered = false;
+    const head = client.headManifest(repo, "v1").then((answer) => ((headAnswered = true), answer));
+    await settle();
+    expect(headAnswered).toBe(false);
+    await new Response(stream).arrayBuffer();
+    expect(await head).toBe("absent");
+  });
+
+  test.each([
+    [{ maxRps: -2 }, "maxRps must be a positive number, got -2"],
+    [{ maxInFlightPerHost: 0.5 }, "maxInFlightPerHost must be a positive integer, got 0.5"],
+  ])("the client refuses %j", (options, message) => {
+    expect(() => new RegistryClient(options)).toThrow(new RangeError(message));
+  });
+});
