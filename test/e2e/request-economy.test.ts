@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { EXIT, runPromoteCli } from "../../lib/cli/promote";
 import { RegistryClient } from "../../lib/registry/client";
 import { PROBE_USER_AGENT, digestOf, readAccessLog, startRegistry, type AccessLogEntry, type HarnessRegistry } from "../harness";
-import { pushTestIndex, type PushedIndex } from "./test-images";
+import { pushTestIndex, type PushedIndex } from "../registry/test-images";
 
 const APP_TAGS = ["1.0", "1.0.0", "latest"];
 const TOOL_TAGS = ["v2"];
