@@ -38,6 +38,8 @@ export interface CopyResult {
   blobsPresent: number;
   /** Bytes streamed (uploaded blobs only). */
   bytesUploaded: number;
+  /** The copied top-level manifest, when it was written (not when already present): lets the caller tag without a GET. */
+  manifest?: RawManifest;
 }
 
 interface CopyContext {
@@ -79,7 +81,8 @@ export async function copyImage(
     attempts: options.blobAttempts ?? 3,
     onEvent: options.onEvent ?? (() => {}),
   };
-  await copyManifest(context, digest);
+  const manifest = await copyManifest(context, digest);
+  if (manifest !== undefined) result.manifest = manifest;
   return result;
 }
 
@@ -100,13 +103,13 @@ export async function tagImage(client: RegistryClient, repository: RepositoryRef
   if (stored !== digest) throw mismatch(repository, tag, stored, digest);
 }
 
-async function copyManifest(context: CopyContext, digest: string): Promise<void> {
+async function copyManifest(context: CopyContext, digest: string): Promise<RawManifest | undefined> {
   const { client, source, destination, result } = context;
   const present = await client.headManifest(destination, digest);
   if (present !== "absent") {
     result.manifestsPresent++;
     context.onEvent({ kind: "manifest", digest, outcome: "present" });
-    return;
+    return undefined;
   }
   const raw = await client.getManifest(source, digest);
   const contents = manifestContents(raw.bytes, raw.mediaType);
@@ -121,6 +124,7 @@ async function copyManifest(context: CopyContext, digest: string): Promise<void>
   if (stored !== digest) throw mismatch(destination, digest, stored, digest);
   result.manifestsWritten++;
   context.onEvent({ kind: "manifest", digest, outcome: "written" });
+  return raw;
 }
 
 async function copyBlob(context: CopyContext, blob: Descriptor): Promise<void> {

@@ -154,7 +154,10 @@ describe("copyImage on one host", () => {
     let putBody = "";
     registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "PUT" }).reply(201, (opts) => ((putBody = Buffer.from(opts.body as Uint8Array).toString()), ""), { headers: { "docker-content-digest": digest } });
     const result = await copyImage(client(), src, dst, digest);
-    expect(result).toEqual({ manifestsWritten: 1, manifestsPresent: 0, blobsUploaded: 1, blobsMounted: 1, blobsPresent: 0, bytesUploaded: layer.length });
+    const { manifest: copied, ...counts } = result;
+    expect(counts).toEqual({ manifestsWritten: 1, manifestsPresent: 0, blobsUploaded: 1, blobsMounted: 1, blobsPresent: 0, bytesUploaded: layer.length });
+    expect(copied?.digest).toBe(digest);
+    expect(Buffer.from(copied!.bytes).equals(Buffer.from(manifest))).toBe(true);
     expect(uploaded).toBe(`application/octet-stream ${layer.length}`);
     expect(putBody).toBe(new TextDecoder().decode(manifest));
   });

@@ -81,6 +81,7 @@ async function carryOut(
 ): Promise<void> {
   const destination = parseRepository(decision.edge.destination);
   const digest = decision.edge.digest;
+  let manifest: RawManifest | undefined;
   if (decision.action === "copy") {
     const result: CopyResult = await copyImage(client, parseRepository(decision.source!), destination, digest, {
       concurrency: options.blobConcurrency ?? 4,
@@ -91,8 +92,8 @@ async function carryOut(
     totals.imagesCopied++;
     totals.bytesUploaded += result.bytesUploaded;
     totals.blobsMounted += result.blobsMounted;
+    manifest = result.manifest;
   }
-  let manifest: RawManifest | undefined;
   for (const tag of decision.addTags) {
     manifest ??= await client.getManifest(destination, digest);
     await tagImage(client, destination, digest, tag, manifest);
