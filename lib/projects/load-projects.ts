@@ -58,13 +58,14 @@ function validateProjects(
 
     const parsed = parseYaml(file, text);
     problems.push(...parsed.problems);
-    if (parsed.problems.length > 0) continue;
+    // A syntax error leaves nothing to check; duplicate keys still leave a value whose other problems count.
+    if (parsed.value === null && parsed.problems.length > 0) continue;
     const result = ProjectFileSchema.safeParse(parsed.value ?? {});
     if (!result.success) {
       problems.push(...zodProblems(parsed, result.error));
       continue;
     }
-    if (nameProblem) continue;
+    if (nameProblem || parsed.problems.length > 0) continue;
     const spec = deriveProjectSpec(name, file, result.data, config);
     const grants = projectGrants(spec, config);
     problems.push(...repeatedExtras(parsed, spec, config), ...repeatedGrants(parsed, grants));

@@ -78,7 +78,8 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
     for (let i = 0; i < path.length; i++) {
       const segment = path[i];
       if (isMap(node)) {
-        const pair = node.items.find((item) => keyText(item.key) === String(segment));
+        // The last of duplicate keys is the one whose value the data holds.
+        const pair = node.items.findLast((item) => keyText(item.key) === String(segment));
         if (!pair) break;
         const keyStart = rangeStart(pair.key);
         if (keyStart !== undefined) found = positionOf(keyStart);

@@ -103,6 +103,16 @@ describe("parseProjects", () => {
     expect(problemsOf([file("p", text)])).toBe(expected);
   });
 
+  test("a duplicate key does not hide the file's other problems", () => {
+    expect(problemsOf([file("p", "apis: [compute.googleapis.com, 3]\ncolor: blue\napis: [oslogin.googleapis.com, 4]\n")])).toBe(
+      [
+        "projects/p.yaml:2:1: color: unknown key",
+        "projects/p.yaml:3:1: apis: duplicate key (first on line 1)",
+        "projects/p.yaml:3:33: apis[1]: expected string, received number",
+      ].join("\n"),
+    );
+  });
+
   test("reports every problem of every file at once, sorted", () => {
     expect(
       problemsOf([
