@@ -108,7 +108,7 @@ describe("parseProjects", () => {
       [
         "projects/p.yaml:2:1: color: unknown key",
         "projects/p.yaml:3:1: apis: duplicate key (first on line 1)",
-        "projects/p.yaml:3:33: apis[1]: expected string, received number",
+        "projects/p.yaml:3:32: apis[1]: expected string, received number",
       ].join("\n"),
     );
   });
