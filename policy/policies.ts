@@ -1,0 +1,11 @@
+import type { Policies } from "@pulumi/policy";
+import { bucketHygiene } from "./bucket-hygiene";
+import { noPublicWrite } from "./no-public-write";
+import { protectedResources } from "./protected-resources";
+import { stagingMembers } from "./staging-members";
+
+/**
+ * Every policy of the pack, all mandatory. Kept apart from `index.ts` because constructing a PolicyPack
+ * starts the analyzer's gRPC server; tests import this list instead.
+ */
+export const stagingPolicies: Policies = [noPublicWrite, bucketHygiene, stagingMembers, protectedResources];
