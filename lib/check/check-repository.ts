@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import { compareProblems, InvalidInputError, type Problem } from "../diagnostics/problem";
+import { destinationTagProblems } from "../promote/manifests/check-destination-tags";
+import { discoverThinProjects } from "../promote/manifests/discover-thin";
+import type { Manifest } from "../promote/manifests/types";
+import { validateThinManifest } from "../promote/manifests/validate-manifest";
+import { loadProjects } from "../projects/load-projects";
+import { PROJECT_ID_PREFIX } from "../projects/project-name";
+import { registryAddress } from "../projects/staging-project-spec";
+import { loadStackConfig } from "../stack-config/load-stack-config";
+import type { StackConfig } from "../stack-config/stack-config-schema";
+import { parseYaml } from "../yaml/parse-yaml";
+import { promotionTreeProblems, type DeclaredProject } from "./promotion-tree-rules";
+import { pullRequestProblems } from "./pull-request-rules";
+
+/** What {@link checkRepository} checks. */
+export interface CheckOptions {
+  /** The repository root: holds `Pulumi.yaml`, the stack file, `projects/`, `images/` and `manifests/`. */
+  readonly root: string;
+  /** The stack file, relative to `root`; `Pulumi.prod.yaml` when omitted. */
+  readonly stackFile?: string;
+  /** A git revision to enforce the pull-request rules against (see {@link pullRequestProblems}). */
+  readonly base?: string;
+}
+
+/**
+ * The presubmit, offline: validates the stack config, every project file and every promoter manifest, then that
+ * they agree (see {@link promotionTreeProblems}) and, with a base revision, what a pull request may change.
+ * Every rule runs even when another fails, so one run reports everything. File names in the problems are
+ * relative to the root.
+ *
+ * @param options the root, stack file and optional base revision
+ * @returns every problem, sorted by file and position; empty when the repository is clean
+ * @throws GitRevisionError when `base` is given but cannot be read; the fs error when `root` cannot be read
+ * @example
+ * const problems = await checkRepository({ root: ".", base: "origin/main" });
+ * problems.map(formatProblem).forEach((line) => console.error(line));
+ */
+export async function checkRepository(options: CheckOptions): Promise<Problem[]> {
+  const { root } = options;
+  const problems: Problem[] = [];
+  const collect = async <T>(load: () => Promise<T> | T): Promise<T | undefined> => {
+    try {
+      return await load();
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      problems.push(...error.problems.map((problem) => ({ ...problem, file: relativeFile(root, problem.file) })));
+      return undefined;
+    }
+  };
+
+  const config = await collect(() => loadStackConfig(join(root, "Pulumi.yaml"), join(root, options.stackFile ?? "Pulumi.prod.yaml")));
+  if (config) {
+    const loaded = await collect(() => loadProjects(join(root, "projects"), config));
+    const declared = declaredProjects(root, config, loaded?.map(({ spec }) => spec));
+    const manifests = validManifests(root, problems);
+    problems.push(...promotionTreeProblems(root, declared, manifests, config));
+  }
+  if (options.base !== undefined) problems.push(...pullRequestProblems(root, options.base));
+  return problems.sort(compareProblems);
+}
+
+/**
+ * The projects as the program declares them. When a project file is invalid the loader declares nothing, yet
+ * the promotion tree can still be checked against every name and its main registry.
+ */
+function declaredProjects(
+  root: string,
+  config: StackConfig,
+  specs: readonly { name: string; file: string; registries: readonly { address: string }[] }[] | undefined,
+): DeclaredProject[] {
+  if (specs) {
+    return specs.map((spec) => ({
+      name: spec.name,
+      file: relativeFile(root, spec.file),
+      stagingRegistries: spec.registries.map((registry) => registry.address),
+    }));
+  }
+  return readdirSync(join(root, "projects"))
+    .filter((entry) => entry.endsWith(".yaml"))
+    .sort()
+    .map((entry) => {
+      const name = entry.slice(0, -".yaml".length);
+      const main = registryAddress(`${PROJECT_ID_PREFIX}${name}`, config.registryLocation, config.registryRepositoryId);
+      return { name, file: `projects/${entry}`, stagingRegistries: [main] };
+    });
+}
+
+/** Validates every manifest of the tree (reporting into `problems`) and returns those that passed. */
+function validManifests(root: string, problems: Problem[]): Manifest[] {
+  const layout = discoverThinProjects(root);
+  problems.push(...layout.problems);
+  const manifests: Manifest[] = [];
+  for (const project of layout.projects) {
+    const read = (file: string) => parseYaml(file, readFileSync(join(root, file), "utf8"), { schema: "failsafe" });
+    const result = validateThinManifest(project.project, read(project.manifestFile), read(project.imagesFile));
+    problems.push(...result.problems);
+    if (result.manifest) manifests.push(result.manifest);
+  }
+  problems.push(...destinationTagProblems(manifests));
+  return manifests;
+}
+
+function relativeFile(root: string, file: string): string {
+  const path = isAbsolute(file) || file.startsWith(root) ? relative(root, file) : file;
+  return path.split("\\").join("/");
+}

@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { checkRepository } from "../../lib/check/check-repository";
+import { formatProblem } from "../../lib/diagnostics/problem";
+import { makeFixtureRepo, type FixtureRepo } from "./fixture-repo";
+
+const repository = join(__dirname, "../..");
+const PROMOTER = "k8s-infra-gcr-promoter@k8s-artifacts-prod.iam.gserviceaccount.com";
+const ALPHA_MANIFEST = "manifests/k8s-staging-alpha/promoter-manifest.yaml";
+
+async function problemsOf(repo: FixtureRepo): Promise<string[]> {
+  return (await checkRepository({ root: repo.root })).map(formatProblem);
+}
+
+describe("checkRepository: the tree rules", () => {
+  let repo: FixtureRepo;
+  beforeEach(async () => {
+    repo = await makeFixtureRepo(["alpha", "beta"]);
+  });
+  afterEach(() => repo.dispose());
+
+  it("passes on projects made by new-project", async () => {
+    expect(await problemsOf(repo)).toEqual([]);
+  });
+
+  const edit = (path: string, from: string, to: string) => (r: FixtureRepo) => {
+    const text = r.read(path);
+    if (!text.includes(from)) throw new Error(`fixture: ${from} not in ${path}`);
+    r.write(path, text.replace(from, to));
+  };
+
+  it.each<[string, (r: FixtureRepo) => void, string[]]>([
+    [
+      "a project without OWNERS",
+      (r) => r.remove("images/k8s-staging-alpha/OWNERS"),
+      ["projects/alpha.yaml:1:1: images/k8s-staging-alpha/OWNERS is missing (npm run new-project writes it)"],
+    ],
+    [
+      "an OWNERS without approvers",
+      (r) => r.write("images/k8s-staging-alpha/OWNERS", "# nobody\napprovers: []\n"),
+      ["images/k8s-staging-alpha/OWNERS:2:12: OWNERS must list at least one approver under approvers"],
+    ],
+    [
+      "a blank OWNERS",
+      (r) => r.write("images/k8s-staging-alpha/OWNERS", ""),
+      ["images/k8s-staging-alpha/OWNERS:1:1: OWNERS must list at least one approver under approvers"],
+    ],
+    [
+      "a project without a manifest",
+      (r) => r.remove("manifests/k8s-staging-alpha"),
+      [`projects/alpha.yaml:1:1: ${ALPHA_MANIFEST} is missing (npm run new-project writes it)`],
+    ],
+    [
+      "a project without any promotion file",
+      (r) => (r.remove("manifests/k8s-staging-alpha"), r.remove("images/k8s-staging-alpha")),
+      [
+        "projects/alpha.yaml:1:1: images/k8s-staging-alpha/OWNERS is missing (npm run new-project writes it)",
+        "projects/alpha.yaml:1:1: images/k8s-staging-alpha/images.yaml is missing (npm run new-project writes it)",
+        `projects/alpha.yaml:1:1: ${ALPHA_MANIFEST} is missing (npm run new-project writes it)`,
+      ],
+    ],
+    [
+      "a manifest without images.yaml",
+      (r) => r.remove("images/k8s-staging-alpha/images.yaml"),
+      [`${ALPHA_MANIFEST}:1:1: images/k8s-staging-alpha/images.yaml not found: every manifest needs its images file`],
+    ],
+    [
+      "a manifest without a project",
+      (r) => r.remove("projects/beta.yaml"),
+      [
+        'images/k8s-staging-beta/images.yaml:1:1: no project "beta" in projects/ for images/k8s-staging-beta/ (add projects/beta.yaml or remove the directory)',
+        'manifests/k8s-staging-beta/promoter-manifest.yaml:1:1: no project "beta" in projects/ for manifests/k8s-staging-beta/ (add projects/beta.yaml or remove the directory)',
+      ],
+    ],
+    [
+      "a manifest directory not named after a project",
+      (r) => (r.write("manifests/beta/promoter-manifest.yaml", r.read("manifests/k8s-staging-beta/promoter-manifest.yaml")), r.write("images/beta/images.yaml", "")),
+      [
+        "images/beta/images.yaml:1:1: images/beta/ is not named k8s-staging-<project>",
+        "manifests/beta/promoter-manifest.yaml:1:1: manifests/beta/ is not named k8s-staging-<project>",
+      ],
+    ],
+    [
+      "a source registry of another project",
+      edit(ALPHA_MANIFEST, "- name: gcr.io/k8s-staging-alpha", "- name: gcr.io/k8s-staging-beta"),
+      [`${ALPHA_MANIFEST}:4:9: source registry must be gcr.io/k8s-staging-alpha, the staging registry the program declares for project "alpha"`],
+    ],
+    [
+      "a destination written by another account",
+      edit(ALPHA_MANIFEST, `service-account: ${PROMOTER}`, "service-account: someone@example.iam.gserviceaccount.com"),
+      [`${ALPHA_MANIFEST}:7:20: service-account must be ${PROMOTER}, the promoter account the stack config declares`],
+    ],
+    [
+      "a destination without a service account",
+      edit(ALPHA_MANIFEST, `\n  service-account: ${PROMOTER}`, ""),
+      [`${ALPHA_MANIFEST}:6:3: service-account is missing; destinations are written by the promoter account ${PROMOTER}`],
+    ],
+    [
+      "a destination outside the production registries",
+      edit(ALPHA_MANIFEST, "asia-east1-docker.pkg.dev/k8s-artifacts-prod/images/alpha", "docker.io/alpha"),
+      [`${ALPHA_MANIFEST}:6:9: destination docker.io/alpha is not a production registry of the stack config nor a path below one`],
+    ],
+    [
+      "an invalid project file, while the tree is still checked",
+      (r) => (r.write("projects/alpha.yaml", "colour: blue\n"), edit(ALPHA_MANIFEST, "- name: gcr.io/k8s-staging-alpha", "- name: gcr.io/elsewhere")(r)),
+      [
+        "manifests/k8s-staging-alpha/promoter-manifest.yaml:4:9: source registry must be gcr.io/k8s-staging-alpha, the staging registry the program declares for project \"alpha\"",
+        "projects/alpha.yaml:1:1: colour: unknown key",
+      ],
+    ],
+    [
+      "an invalid digest in images.yaml",
+      (r) => r.write("images/k8s-staging-alpha/images.yaml", '- name: tool\n  dmap:\n    "sha256:abc": ["v1"]\n'),
+      ['images/k8s-staging-alpha/images.yaml:3:5: [0].dmap["sha256:abc"]: digest must be "sha256:" followed by 64 lowercase hex characters (got 3)'],
+    ],
+    [
+      "an invalid stack config (nothing else can be checked)",
+      (r) => r.write("Pulumi.prod.yaml", "config:\n  k8s-staging:organizationId: acme\n"),
+      expect.arrayContaining(['Pulumi.prod.yaml:2:31: config["k8s-staging:organizationId"]: expected a numeric organization id']) as unknown as string[],
+    ],
+  ])("reports %s", async (_what, mutate, expected) => {
+    mutate(repo);
+    expect(await problemsOf(repo)).toEqual(expected);
+  });
+});
+
+describe("checkRepository: the repository itself", () => {
+  it("passes on the shipped projects/, images/ and manifests/ (a clean clone passes check)", async () => {
+    expect((await checkRepository({ root: repository })).map(formatProblem)).toEqual([]);
+  });
+
+  it("throws the fs error when the root has no projects directory and the stack config is fine", async () => {
+    const repo = await makeFixtureRepo([]);
+    try {
+      repo.remove("projects");
+      await expect(checkRepository({ root: repo.root })).rejects.toThrow("ENOENT");
+    } finally {
+      repo.dispose();
+    }
+  });
+});
