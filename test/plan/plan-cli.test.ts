@@ -66,6 +66,7 @@ describe("plan command", () => {
     expect(out.stderr).toBe(
       [
         `${join(dir, "projects", "a-name-that-is-too-long.yaml")}:1:1: project name "a-name-that-is-too-long" has 23 characters; at most 18 fit in a GCP project id after "k8s-staging-"`,
+        `${join(dir, "projects", "kind.yaml")}:1:1: colour: unknown key`,
         `${join(dir, "projects", "kind.yaml")}:3:1: apis: duplicate key (first on line 2)`,
         "",
       ].join("\n"),
