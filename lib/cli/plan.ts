@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
+import { runPlanDiff } from "../plan/diff/plan-diff-command";
 import { planProgram } from "../plan/plan-program";
 import { summarizePlan } from "../plan/summarize-plan";
 import { declareStagingInfrastructure, loadStagingInputs } from "../provision/program";
@@ -33,6 +34,9 @@ export async function runPlanCommand(argv: readonly string[], io: PlanIo = proce
     .option("--json <file>", 'write {"resources":[{type,name,parent,inputs}]} to this file')
     .option("--projects <dir>", "directory of project files", "projects")
     .option("--stack-config <file>", "stack config file; the stack name comes from Pulumi.<stack>.yaml", "Pulumi.prod.yaml")
+    .option("--base <rev>", "also plan the files as they were at this git revision and print what the change adds, changes and removes")
+    .option("--diff <plans...>", "print what changes from plan JSON file OLD to NEW (two files), without planning")
+    .option("--markdown <file>", "with --base or --diff: also write the diff as Markdown, for a pull request comment")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
   try {
@@ -41,7 +45,7 @@ export async function runPlanCommand(argv: readonly string[], io: PlanIo = proce
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_INVALID_INPUT;
     throw error;
   }
-  const options = command.opts<{ json?: string; projects: string; stackConfig: string }>();
+  const options = command.opts<{ json?: string; projects: string; stackConfig: string; base?: string; diff?: string[]; markdown?: string }>();
   const stack = /^Pulumi\.(.+)\.yaml$/.exec(basename(options.stackConfig))?.[1] ?? "prod";
   const inputs = {
     projectsDir: options.projects,
@@ -49,6 +53,10 @@ export async function runPlanCommand(argv: readonly string[], io: PlanIo = proce
     stackFile: options.stackConfig,
   };
   try {
+    if (options.base !== undefined || options.diff !== undefined || options.markdown !== undefined) {
+      const { base, diff, markdown, json } = options;
+      return await runPlanDiff({ base, diff, markdown, json, inputs, stack }, io);
+    }
     // Validate before the mock stack exists, so bad input declares nothing at all; then run the same
     // declarations as index.ts.
     const { config, projects } = await loadStagingInputs(inputs);

@@ -1,0 +1,196 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readKnownIds, runImportPlanCommand } from "../../lib/cli/import-plan";
+import { planStaging } from "../../lib/plan/diff/plan-staging";
+import { buildImportFile, type ImportEntry } from "../../lib/plan/import/import-file";
+import { IMPORTABLE_TYPES, importIdOf } from "../../lib/plan/import/import-ids";
+import type { PlannedResource } from "../../lib/plan/plan-program";
+
+const P = "k8s-staging-kind";
+const SA = `gcb-image-builder@${P}.iam.gserviceaccount.com`;
+// IAM member ids: `<resource> <role> <member>`; a Workload Identity member names a Kubernetes account, not an email.
+const ROLE = String.raw`roles/[A-Za-z0-9.]+`;
+const MEMBER = String.raw`(allUsers|(group|user):\S+@\S+|serviceAccount:(\S+@\S+|[a-z][a-z0-9-]+\.svc\.id\.goog\[[a-z0-9-]+/[a-z0-9-]+\]))`;
+const resource = (type: string, inputs: Record<string, unknown>): PlannedResource => ({ type, name: `${P}/x`, parent: P, inputs });
+
+// The formats of the Import section of each resource's @pulumi/gcp documentation, one per declared type.
+const DOCUMENTED: readonly [string, Record<string, unknown>, string, RegExp][] = [
+  ["gcp:organizations/project:Project", { projectId: P, name: P }, P, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/],
+  ["gcp:projects/service:Service", { project: P, service: "iam.googleapis.com" }, `${P}/iam.googleapis.com`, /^[a-z][a-z0-9-]+\/[a-z0-9.-]+\.googleapis\.com$/],
+  [
+    "gcp:projects/iAMMember:IAMMember",
+    { project: P, role: "roles/viewer", member: "group:k8s-infra-staging-kind@kubernetes.io" },
+    `${P} roles/viewer group:k8s-infra-staging-kind@kubernetes.io`,
+    new RegExp(`^[a-z][a-z0-9-]+ ${ROLE} ${MEMBER}$`),
+  ],
+  [
+    "gcp:artifactregistry/repository:Repository",
+    { project: P, location: "us", repositoryId: "gcr.io", format: "DOCKER" },
+    `projects/${P}/locations/us/repositories/gcr.io`,
+    /^projects\/[a-z][a-z0-9-]+\/locations\/[a-z0-9-]+\/repositories\/[a-z0-9.-]+$/,
+  ],
+  [
+    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+    { project: P, location: "us", repository: "gcr.io", role: "roles/artifactregistry.reader", member: "allUsers" },
+    `projects/${P}/locations/us/repositories/gcr.io roles/artifactregistry.reader allUsers`,
+    new RegExp(`^projects/[a-z][a-z0-9-]+/locations/[a-z0-9-]+/repositories/[a-z0-9.-]+ ${ROLE} ${MEMBER}$`),
+  ],
+  ["gcp:storage/bucket:Bucket", { project: P, name: `${P}-gcb`, location: "US" }, `${P}/${P}-gcb`, /^[a-z][a-z0-9-]+\/[a-z0-9][a-z0-9._-]+$/],
+  [
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    { bucket: P, role: "roles/storage.objectViewer", member: "allUsers" },
+    `b/${P} roles/storage.objectViewer allUsers`,
+    new RegExp(`^b/[a-z0-9][a-z0-9._-]+ ${ROLE} ${MEMBER}$`),
+  ],
+  [
+    "gcp:serviceaccount/account:Account",
+    { project: P, accountId: "gcb-image-builder", displayName: "gcb-image-builder" },
+    `projects/${P}/serviceAccounts/${SA}`,
+    /^projects\/[a-z][a-z0-9-]+\/serviceAccounts\/[a-z][a-z0-9-]+@[a-z][a-z0-9-]+\.iam\.gserviceaccount\.com$/,
+  ],
+  [
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    { serviceAccountId: `projects/${P}/serviceAccounts/${SA}`, role: "roles/iam.serviceAccountTokenCreator", member: `serviceAccount:${SA}` },
+    `projects/${P}/serviceAccounts/${SA} roles/iam.serviceAccountTokenCreator serviceAccount:${SA}`,
+    new RegExp(`^projects/[a-z][a-z0-9-]+/serviceAccounts/[a-z][a-z0-9-]+@[a-z][a-z0-9-]+\\.iam\\.gserviceaccount\\.com ${ROLE} ${MEMBER}$`),
+  ],
+];
+const FORMAT_BY_TYPE = new Map(DOCUMENTED.map(([type, , , format]) => [type, format]));
+
+describe("importIdOf", () => {
+  test.each(DOCUMENTED)("%s", (type, inputs, expected, format) => {
+    const id = importIdOf(resource(type, inputs));
+    expect(id).toBe(expected);
+    expect(id).toMatch(format);
+  });
+
+  test("the table covers every type ids are derived for", () => {
+    expect([...FORMAT_BY_TYPE.keys()].sort()).toEqual([...IMPORTABLE_TYPES].sort());
+  });
+
+  test.each([
+    ["gcp:cloudidentity/group:Group"],
+    ["gcp:cloudidentity/groupMembership:GroupMembership"],
+  ])("%s: assigned by the cloud, so undefined", (type) => {
+    expect(importIdOf(resource(type, { groupKey: { id: "g@kubernetes.io" } }))).toBeUndefined();
+  });
+
+  test.each([
+    ["gcp:compute/network:Network", {}, `gcp:compute/network:Network "${P}/x": no import id format is known for this type`],
+    ["gcp:projects/service:Service", { project: P }, `gcp:projects/service:Service "${P}/x": an input its import id needs is missing`],
+    ["gcp:storage/bucketIAMMember:BucketIAMMember", { bucket: P, role: "roles/x" }, `gcp:storage/bucketIAMMember:BucketIAMMember "${P}/x": an input its import id needs is missing`],
+  ])("%s with inputs %j throws", (type, inputs, message) => {
+    expect(() => importIdOf(resource(type, inputs))).toThrow(message);
+  });
+});
+
+describe("buildImportFile", () => {
+  const group: PlannedResource = { type: "gcp:cloudidentity/group:Group", name: `${P}/group`, parent: P, inputs: {} };
+  const component: PlannedResource = { type: "k8s-staging:index:StagingProject", name: P, parent: null, inputs: {} };
+
+  test("components first as component entries, then every resource with its id and parent", () => {
+    const project = resource("gcp:organizations/project:Project", { projectId: P });
+    expect(buildImportFile([project, component])).toEqual({
+      resources: [
+        { type: "k8s-staging:index:StagingProject", name: P, component: true },
+        { type: "gcp:organizations/project:Project", name: `${P}/x`, id: P, parent: P },
+      ],
+    });
+  });
+
+  test("a resource whose id the cloud assigned needs --ids; every problem is listed", () => {
+    const bad = resource("gcp:compute/network:Network", {});
+    expect(() => buildImportFile([component, group, bad], { knownIds: new Map([["nope", "groups/1"]]) })).toThrow(
+      [
+        `"nope" has an id in --ids but the program declares no resource of that name`,
+        `gcp:cloudidentity/group:Group "${P}/group": its id is assigned by the cloud; give it with --ids`,
+        `gcp:compute/network:Network "${P}/x": no import id format is known for this type`,
+      ].join("\n"),
+    );
+    expect(buildImportFile([group], { knownIds: new Map([[`${P}/group`, "groups/01abc"]]) }).resources).toEqual([
+      { type: "gcp:cloudidentity/group:Group", name: `${P}/group`, id: "groups/01abc", parent: P },
+    ]);
+  });
+});
+
+describe("import-plan on real project files", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "import-plan-"));
+    mkdirSync(join(dir, "projects"));
+    copyFileSync("Pulumi.yaml", join(dir, "Pulumi.yaml"));
+    copyFileSync("Pulumi.prod.yaml", join(dir, "Pulumi.prod.yaml"));
+    // A plain project, one with its own builder account and compute APIs, one with extra KMS grants.
+    for (const name of ["kind", "cluster-api-gcp", "kustomize"]) copyFileSync(join("projects", `${name}.yaml`), join(dir, "projects", `${name}.yaml`));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("every declared resource gets an id in its type's documented format, ids unique, parents in the file", async () => {
+    const out = join(dir, "import.json");
+    const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } };
+    let stdout = "";
+    let stderr = "";
+    const args = ["--out", out, "--projects", join(dir, "projects"), "--stack-config", join(dir, "Pulumi.prod.yaml")];
+    expect(await runImportPlanCommand(args, io)).toBe(0);
+    expect(stderr).toBe("");
+    expect(stdout).toContain(`${out}: `);
+    expect(stdout).toContain(`Adopt them with: pulumi import --file ${out} --generate-code=false\n`);
+
+    const { resources } = JSON.parse(readFileSync(out, "utf8")) as { resources: ImportEntry[] };
+    const planned = await planStaging(
+      { projectsDir: join(dir, "projects"), projectFile: join(dir, "Pulumi.yaml"), stackFile: join(dir, "Pulumi.prod.yaml") },
+      "prod",
+    );
+    expect(resources.map((entry) => `${entry.type} ${entry.name}`).sort()).toEqual(planned.map((r) => `${r.type} ${r.name}`).sort());
+    const names = new Set(resources.map((entry) => entry.name));
+    const seenIds = new Set<string>();
+    for (const entry of resources) {
+      if (entry.parent !== undefined) expect(names.has(entry.parent)).toBe(true);
+      if (entry.type.startsWith("k8s-staging:")) {
+        expect(entry).toEqual({ type: entry.type, name: entry.name, component: true });
+        continue;
+      }
+      expect(entry.id).toMatch(FORMAT_BY_TYPE.get(entry.type)!);
+      const key = `${entry.type} ${entry.id}`;
+      expect(seenIds.has(key)).toBe(false);
+      seenIds.add(key);
+    }
+    expect(new Set(resources.map((entry) => entry.type))).toEqual(new Set([...FORMAT_BY_TYPE.keys(), "k8s-staging:index:StagingProject", "k8s-staging:index:Promoter"]));
+    expect(resources.find((entry) => entry.name === "k8s-staging-cluster-api-gcp/sa/gcb-builder")?.id).toBe(
+      "projects/k8s-staging-cluster-api-gcp/serviceAccounts/gcb-builder-cluster-api-gcp@k8s-staging-cluster-api-gcp.iam.gserviceaccount.com",
+    );
+    expect(resources.find((entry) => entry.name === "promoter/sa")?.id).toBe(
+      "projects/k8s-artifacts-prod/serviceAccounts/k8s-infra-gcr-promoter@k8s-artifacts-prod.iam.gserviceaccount.com",
+    );
+  });
+
+  test("invalid project files: exit 2, the positioned problems, nothing written", async () => {
+    const projects = join(dir, "bad-projects");
+    mkdirSync(projects, { recursive: true });
+    writeFileSync(join(projects, "kind.yaml"), "colour: blue\n");
+    let stderr = "";
+    const io = { stdout: { write: () => true }, stderr: { write: (text: string) => (stderr += text) } };
+    const out = join(dir, "bad.json");
+    expect(await runImportPlanCommand(["--out", out, "--projects", projects, "--stack-config", join(dir, "Pulumi.prod.yaml")], io)).toBe(2);
+    expect(stderr).toBe(`${join(projects, "kind.yaml")}:1:1: colour: unknown key\n`);
+    expect(() => readFileSync(out)).toThrow("ENOENT");
+  });
+});
+
+describe("readKnownIds", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "known-ids-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['{"a/group": "groups/01"}', undefined],
+    ["[1]", 'FILE:1:1: expected {"<logical name>": "<id>", …}'],
+    ['{"a": 1, "b": ""}', 'FILE:1:1: ids must be non-empty strings: "a", "b"'],
+  ])("%s", async (text, message) => {
+    const file = join(dir, "ids.json");
+    writeFileSync(file, text);
+    if (message === undefined) expect(await readKnownIds(file)).toEqual(new Map([["a/group", "groups/01"]]));
+    else await expect(readKnownIds(file)).rejects.toThrow(message.replace("FILE", file));
+  });
+});
