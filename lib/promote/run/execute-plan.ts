@@ -1,6 +1,7 @@
 import type { RegistryClient, RawManifest } from "../../registry/client";
 import { copyImage, tagImage, type CopyResult } from "../../registry/copy";
 import { createLimiter } from "../../registry/limit";
+import { RegistryError } from "../../registry/errors";
 import { parseRepository } from "../../registry/reference";
 import type { EdgeDecision } from "../plan/assess-edge";
 import type { Progress } from "../progress";
@@ -13,6 +14,11 @@ export interface ExecuteOptions {
   readonly blobConcurrency?: number;
   /** Where to show progress. */
   readonly progress?: Progress;
+  /**
+   * Images in a row that may fail on one destination host with a network error or timeout (each already
+   * retried) before the host's remaining images are failed without trying; default 2.
+   */
+  readonly unreachableAfter?: number;
 }
 
 /** What executing a plan did, in totals. */
@@ -54,15 +60,20 @@ export async function executePlan(
   const failures = new Map<EdgeDecision, string>();
   const totals: ExecutionTotals = { imagesCopied: 0, tagsWritten: 0, bytesUploaded: 0, blobsMounted: 0 };
   const limit = createLimiter(options.concurrency ?? 8);
+  const hosts = new HostBreaker(options.unreachableAfter ?? 2);
   options.progress?.phase("promoting", work.length);
   await Promise.all(
     work.map((decision) =>
       limit(async () => {
         const label = `${decision.edge.destination}@${decision.edge.digest}`;
+        const host = parseRepository(decision.edge.destination).host;
         try {
+          hosts.check(host);
           await carryOut(client, decision, totals, options);
+          hosts.succeeded(host);
           options.progress?.step(label);
         } catch (error) {
+          hosts.failed(host, error);
           const message = (error as Error).message;
           failures.set(decision, message);
           options.progress?.step(label, message);
@@ -98,5 +109,35 @@ async function carryOut(
     manifest ??= await client.getManifest(destination, digest);
     await tagImage(client, destination, digest, tag, manifest);
     totals.tagsWritten++;
+  }
+}
+
+/**
+ * Stops sending work to a destination host that is down: after `threshold` images in a row failed there with
+ * a network error or timeout (each already retried with backoff), the host's remaining images fail at once
+ * instead of each spending minutes on retries. Any success resets the count.
+ */
+class HostBreaker {
+  private readonly failuresInARow = new Map<string, number>();
+  private readonly lastError = new Map<string, string>();
+
+  constructor(private readonly threshold: number) {}
+
+  /** @throws Error when the host is considered unreachable */
+  check(host: string): void {
+    if ((this.failuresInARow.get(host) ?? 0) >= this.threshold) {
+      throw new Error(`not attempted: ${host} unreachable after ${this.threshold} failed images in a row (last: ${this.lastError.get(host)})`);
+    }
+  }
+
+  succeeded(host: string): void {
+    this.failuresInARow.delete(host);
+  }
+
+  failed(host: string, error: unknown): void {
+    const unreachable = error instanceof RegistryError && (error.code === "NETWORK" || error.code === "TIMEOUT");
+    if (!unreachable) return;
+    this.failuresInARow.set(host, (this.failuresInARow.get(host) ?? 0) + 1);
+    this.lastError.set(host, error.message);
   }
 }
