@@ -18,7 +18,7 @@ export interface ObservedRegistries {
 
 /** Options of {@link observeRegistries}. */
 export interface ObserveOptions {
-  /** Reads in flight at once; default 16. */
+  /** Reads in flight at once; default 64 (small reads are latency-bound; per-host caps still apply). */
   readonly concurrency?: number;
   /** Where to show progress. */
   readonly progress?: Progress;
@@ -41,7 +41,7 @@ export async function observeRegistries(
 ): Promise<ObservedRegistries> {
   const observations = emptyObservations();
   const unreadable = new Map<string, string>();
-  const limit = createLimiter(options.concurrency ?? 16);
+  const limit = createLimiter(options.concurrency ?? 64);
   let reachableEdges = edges;
   for (let round = 1; ; round++) {
     const reads = readsNeeded(reachableEdges, observations);

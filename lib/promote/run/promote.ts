@@ -14,7 +14,7 @@ export interface PromoteOptions {
   readonly confirm: boolean;
   /** Images worked on at once; default 8. */
   readonly concurrency?: number;
-  /** Registry reads in flight at once while planning; default 16. */
+  /** Registry reads in flight at once while planning; default 64. */
   readonly readConcurrency?: number;
   /** Where to show progress. */
   readonly progress?: Progress;
