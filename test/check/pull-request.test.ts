@@ -2,12 +2,7 @@ import { runCheckCommand } from "../../lib/cli/check";
 import { runNewProjectCommand } from "../../lib/cli/new-project";
 import { changedFiles, pullRequestProblems } from "../../lib/check/pull-request-rules";
 import { digest, makeFixtureRepo, type FixtureRepo } from "./fixture-repo";
-
-function buffers() {
-  let out = "";
-  let err = "";
-  return { io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } }, out: () => out, err: () => err };
-}
+import { captureIo } from "../support/capture-io";
 
 const IMAGES = "images/k8s-staging-alpha/images.yaml";
 const MANIFEST = "manifests/k8s-staging-alpha/promoter-manifest.yaml";
@@ -31,13 +26,13 @@ describe("check --base: a scripted pull request in a temporary git repository", 
   });
 
   async function check(): Promise<{ status: number; out: string; err: string }> {
-    const b = buffers();
+    const b = captureIo();
     const status = await runCheckCommand(["--base", "base"], b.io, repo.root);
     return { status, out: b.out(), err: b.err() };
   }
 
   it("passes a pull request that adds a project with new-project (uncommitted, then committed)", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runNewProjectCommand(["newtool", "--owner", "octocat"], b.io, repo.root)).toBe(0);
     expect(await check()).toEqual({ status: 0, out: "check passed (pull-request rules against base)\n", err: "" });
     repo.git("add", ".");
@@ -85,7 +80,7 @@ describe("check --base: a scripted pull request in a temporary git repository", 
   });
 
   it("fails when the base is not a commit", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runCheckCommand(["--base", "no-such-rev"], b.io, repo.root)).toBe(1);
     expect(b.err()).toBe(`check failed: no-such-rev is not a commit of the git repository at ${repo.root}\n`);
   });
@@ -102,14 +97,14 @@ describe("check --base: a scripted pull request in a temporary git repository", 
 
 describe("check command line", () => {
   it("--help describes the rules and exits 0", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runCheckCommand(["--help"], b.io)).toBe(0);
     expect(b.out()).toContain("--base <rev>");
     expect(b.out()).toContain("images.yaml is append-only");
   });
 
   it("exits 2 on an unknown option", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runCheckCommand(["--bogus"], b.io)).toBe(2);
     expect(b.err()).toBe("error: unknown option '--bogus'\n");
   });

@@ -2,25 +2,13 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXIT, runPromoteCli } from "../../lib/cli/promote";
+import { captureIo } from "../support/capture-io";
 
 const corpus = join(__dirname, "../../../shared/corpus/k8s.io/registry.k8s.io");
 
-function buffers() {
-  let out = "";
-  let err = "";
-  return {
-    io: {
-      stdout: { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (text: string) => ((err += text), true) } as unknown as NodeJS.WritableStream,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
-
 describe("promote command line: input handling (no registry is contacted)", () => {
   it("--help explains exit codes and credentials and exits 0", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runPromoteCli(["--help"], b.io)).toBe(EXIT.ok);
     expect(b.out()).toContain("Exit codes: 0 success or nothing to do; 1 something failed");
     expect(b.out()).toContain("GOOGLE_OAUTH_ACCESS_TOKEN");
@@ -32,14 +20,14 @@ describe("promote command line: input handling (no registry is contacted)", () =
     [["--manifest", "m.yaml", "--concurrency", "0"], "error: option '--concurrency <n>' argument '0' is invalid. must be a positive integer\n"],
     [["--bogus"], "error: unknown option '--bogus'\n"],
   ])("usage error %j exits 2", async (argv, message) => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runPromoteCli(argv, b.io)).toBe(EXIT.invalid);
     expect(b.err()).toBe(message);
   });
 
   it("the real k8s.io tree: exits 2 on its one 63-hex digest, writes no JSON report", async () => {
     const dir = await mkdtemp(join(tmpdir(), "promote-cli-"));
-    const b = buffers();
+    const b = captureIo();
     const code = await runPromoteCli(["--thin-manifest-dir", corpus, "--json", join(dir, "report.json")], b.io);
     expect(code).toBe(EXIT.invalid);
     expect(b.err()).toBe(
@@ -52,7 +40,7 @@ describe("promote command line: input handling (no registry is contacted)", () =
   });
 
   it("a missing fat manifest file exits 2 naming the file", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runPromoteCli(["--manifest", "/nonexistent/promoter-manifest.yaml"], b.io)).toBe(EXIT.invalid);
     expect(b.err()).toContain("/nonexistent/promoter-manifest.yaml");
   });

@@ -6,17 +6,7 @@ import type { PromotionReport } from "../../lib/promote/run/promote";
 import { digestOf, listTags, readAccessLog, seedLayout, startRegistry, writeIndex, type HarnessRegistry } from "../harness";
 import { startFaultProxy, type FaultProxy } from "../harness/fault-proxy";
 import { writePromotionTree } from "../harness/promotion-tree";
-
-function buffers() {
-  let out = "";
-  return {
-    io: {
-      stdout: { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: () => true } as unknown as NodeJS.WritableStream,
-    },
-    out: () => out,
-  };
-}
+import { captureIo } from "../support/capture-io";
 
 const WRITES = new Set(["POST", "PUT", "PATCH"]);
 
@@ -61,7 +51,7 @@ describe("a destination registry killed mid-run", () => {
     }], join(scratch, "tree"));
     const json = join(scratch, "first.json");
 
-    const first = buffers();
+    const first = captureIo();
     const firstCode = await runPromoteCli(["--thin-manifest-dir", tree, "--confirm", "--json", json, "--quiet"], first.io);
     await killing;
 
@@ -83,7 +73,7 @@ describe("a destination registry killed mid-run", () => {
 
     await victim.restart();
     const survivorWritesBefore = (await readAccessLog(survivor.accessLogPath)).filter((entry) => WRITES.has(entry.method)).length;
-    const second = buffers();
+    const second = captureIo();
     const secondCode = await runPromoteCli(["--thin-manifest-dir", tree, "--confirm", "--quiet"], second.io);
 
     expect({ code: secondCode, out: second.out() }).toEqual({

@@ -5,17 +5,7 @@ import { EXIT, runPromoteCli } from "../../lib/cli/promote";
 import type { PromotionReport } from "../../lib/promote/run/promote";
 import { digestOf, listTags, seedLayout, startRegistry, writeImage, writeIndex, type HarnessRegistry } from "../harness";
 import { writePromotionTree } from "../harness/promotion-tree";
-
-function buffers() {
-  let out = "";
-  return {
-    io: {
-      stdout: { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: () => true } as unknown as NodeJS.WritableStream,
-    },
-    out: () => out,
-  };
-}
+import { captureIo } from "../support/capture-io";
 
 describe("failure isolation between projects", () => {
   let staging: HarnessRegistry;
@@ -51,7 +41,7 @@ describe("failure isolation between projects", () => {
       { name: "k8s-staging-c", source: `${staging.host}/staging-c`, destinations: [`${production.host}/prod/c`], images: [{ name: "app", dmap: { [c.digest]: ["v1.10", "latest"] } }] },
     ], join(scratch, "tree"));
     const json = join(scratch, "report.json");
-    const output = buffers();
+    const output = captureIo();
 
     const code = await runPromoteCli(["--thin-manifest-dir", tree, "--confirm", "--json", json, "--quiet"], output.io);
 

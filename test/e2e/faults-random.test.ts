@@ -5,19 +5,7 @@ import { EXIT, runPromoteCli } from "../../lib/cli/promote";
 import { digestOf, listTags, seedLayout, startRegistry, writeImage, writeIndex, type HarnessRegistry } from "../harness";
 import { ALL_FAULT_KINDS, FaultInjector, startFaultProxy, type FaultProxy } from "../harness/fault-proxy";
 import { writePromotionTree } from "../harness/promotion-tree";
-
-function buffers() {
-  let out = "";
-  let err = "";
-  return {
-    io: {
-      stdout: { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (text: string) => ((err += text), true) } as unknown as NodeJS.WritableStream,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureIo } from "../support/capture-io";
 
 describe("promotion through a fault-injecting proxy", () => {
   let staging: HarnessRegistry;
@@ -54,7 +42,7 @@ describe("promotion through a fault-injecting proxy", () => {
       images: images.map((image) => ({ name: image.name, dmap: { [image.digest]: image.tags } })),
     }], join(scratch, "tree"));
 
-    const output = buffers();
+    const output = captureIo();
     const json = join(scratch, "report.json");
     // A 1 s stall timeout makes stalls cheap; a high rate keeps the 429 slow-down from dominating the run.
     const code = await runPromoteCli(

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { EXIT, runPromoteCli } from "../../lib/cli/promote";
 import type { Manifest } from "../../lib/promote/manifests/types";
 import { promote } from "../../lib/promote/run/promote";
+import { captureIo } from "../support/capture-io";
 
 // The façade is replaced: these tests prove what the command hands it, and that it is not reached at all when
 // nothing changed (so no registry can be contacted).
@@ -13,19 +14,6 @@ const promoteMock = jest.mocked(promote);
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const MANIFEST = "registries:\n- name: 127.0.0.1:9/staging\n  src: true\n- name: 127.0.0.1:9/prod\n";
-
-function buffers() {
-  let out = "";
-  let err = "";
-  return {
-    io: {
-      stdout: { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (text: string) => ((err += text), true) } as unknown as NodeJS.WritableStream,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 let repo: string;
 let tree: string;
@@ -58,7 +46,7 @@ afterEach(() => rmSync(repo, { recursive: true, force: true }));
 
 describe("promote --diff-base", () => {
   it("with nothing added: exits 0, says so, never calls promote, and writes an empty JSON report", async () => {
-    const b = buffers();
+    const b = captureIo();
     const json = join(repo, "report.json");
     expect(await runPromoteCli(["--thin-manifest-dir", tree, "--diff-base", base, "--json", json], b.io)).toBe(EXIT.ok);
     expect(promoteMock).not.toHaveBeenCalled();
@@ -74,7 +62,7 @@ describe("promote --diff-base", () => {
 
   it("with a digest added: hands promote only that digest", async () => {
     write("images/p/images.yaml", `- name: foo\n  dmap:\n    "${D("a")}": ["1.0"]\n    "${D("b")}": ["1.1"]\n`);
-    const b = buffers();
+    const b = captureIo();
     expect(await runPromoteCli(["--thin-manifest-dir", tree, "--diff-base", base, "--quiet"], b.io)).toBe(EXIT.ok);
     expect(promoteMock).toHaveBeenCalledTimes(1);
     const manifests = promoteMock.mock.calls[0]![1] as Manifest[];
@@ -83,7 +71,7 @@ describe("promote --diff-base", () => {
   });
 
   it("with a revision that names no commit: exits 2 with a clear message, before any registry", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runPromoteCli(["--thin-manifest-dir", tree, "--diff-base", "no-such-rev"], b.io)).toBe(EXIT.invalid);
     expect(b.err()).toBe(`error: --diff-base: no-such-rev is not a commit of the git repository at ${tree}\n`);
     expect(promoteMock).not.toHaveBeenCalled();
@@ -92,7 +80,7 @@ describe("promote --diff-base", () => {
   it("still validates every manifest fully: an invalid unchanged entry exits 2", async () => {
     write("images/p/images.yaml", `- name: foo\n  dmap:\n    "sha256:abc": ["1.0"]\n`);
     git("commit", "-q", "-am", "bad digest in the base too");
-    const b = buffers();
+    const b = captureIo();
     expect(await runPromoteCli(["--thin-manifest-dir", tree, "--diff-base", "HEAD"], b.io)).toBe(EXIT.invalid);
     expect(b.err()).toBe(
       'images/p/images.yaml:3:5: [0].dmap["sha256:abc"]: digest must be "sha256:" followed by 64 lowercase hex characters (got 3)\n' +

@@ -2,22 +2,10 @@
  * The promote command's limit options: parsed and explained before any registry is contacted.
  */
 import { EXIT, runPromoteCli } from "../../lib/cli/promote";
-
-function buffers() {
-  let out = "";
-  let err = "";
-  return {
-    io: {
-      stdout: { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (text: string) => ((err += text), true) } as unknown as NodeJS.WritableStream,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureIo } from "../support/capture-io";
 
 test("--help explains --max-rps, its default and the per-host limits", async () => {
-  const b = buffers();
+  const b = captureIo();
   expect(await runPromoteCli(["--help"], b.io)).toBe(EXIT.ok);
   const help = b.out().replace(/\s+/g, " ");
   expect(help).toContain("--max-rps <n> requests per second per registry host, every request counted (reads, token requests, redirects)");
@@ -33,13 +21,13 @@ test.each([
   ["fast", "error: option '--max-rps <n>' argument 'fast' is invalid. must be a positive number\n"],
   ["Infinity", "error: option '--max-rps <n>' argument 'Infinity' is invalid. must be a positive number\n"],
 ])("--max-rps %s is a usage error (exit 2)", async (value, message) => {
-  const b = buffers();
+  const b = captureIo();
   expect(await runPromoteCli(["--manifest", "m.yaml", "--max-rps", value], b.io)).toBe(EXIT.invalid);
   expect(b.err()).toBe(message);
 });
 
 test("a fractional --max-rps is accepted (the manifest is read next, so a missing one exits 2 naming it)", async () => {
-  const b = buffers();
+  const b = captureIo();
   expect(await runPromoteCli(["--manifest", "/nonexistent/fat.yaml", "--max-rps", "0.5"], b.io)).toBe(EXIT.invalid);
   expect(b.err()).toContain("/nonexistent/fat.yaml");
   expect(b.err()).not.toContain("--max-rps");

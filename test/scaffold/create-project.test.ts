@@ -7,15 +7,10 @@ import { githubLoginProblem, promotionFiles } from "../../lib/scaffold/promotion
 import { loadStackConfig } from "../../lib/stack-config/load-stack-config";
 import type { StackConfig } from "../../lib/stack-config/stack-config-schema";
 import { makeFixtureRepo, type FixtureRepo } from "../check/fixture-repo";
+import { captureIo } from "../support/capture-io";
 
 const repository = join(__dirname, "../..");
 const PROMOTER = "k8s-infra-gcr-promoter@k8s-artifacts-prod.iam.gserviceaccount.com";
-
-function buffers() {
-  let out = "";
-  let err = "";
-  return { io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } }, out: () => out, err: () => err };
-}
 
 let config: StackConfig;
 beforeAll(async () => {
@@ -72,7 +67,7 @@ describe("createProject / new-project", () => {
   afterEach(() => repo.dispose());
 
   it("writes the four files and check passes right after", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runNewProjectCommand(["my-tool", "--owner", "octocat"], b.io, repo.root)).toBe(0);
     expect(b.out()).toBe(
       [
@@ -106,14 +101,14 @@ describe("createProject / new-project", () => {
     ]],
   ])("refuses %s with the reason and writes nothing", async (_what, argv, reasons) => {
     const before = readdirSync(join(repo.root, "projects")).sort();
-    const b = buffers();
+    const b = captureIo();
     expect(await runNewProjectCommand(argv, b.io, repo.root)).toBe(1);
     expect(b.err()).toBe(`new-project: nothing written:\n${reasons.map((reason) => `  ${reason}`).join("\n")}\n`);
     expect(readdirSync(join(repo.root, "projects")).sort()).toEqual(before);
   });
 
   it("exits 2 without a name", async () => {
-    const b = buffers();
+    const b = captureIo();
     expect(await runNewProjectCommand([], b.io, repo.root)).toBe(2);
     expect(b.err()).toBe("error: missing required argument 'name'\n");
   });

@@ -3,12 +3,7 @@ import { runCheckCommand } from "../../lib/cli/check";
 import { runNewProjectCommand } from "../../lib/cli/new-project";
 import { runPlanCommand } from "../../lib/cli/plan";
 import { makeFixtureRepo, type FixtureRepo } from "../check/fixture-repo";
-
-function buffers() {
-  let out = "";
-  let err = "";
-  return { io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } }, out: () => out, err: () => err };
-}
+import { captureIo } from "../support/capture-io";
 
 /**
  * The whole "add a subproject" pull request, as CI sees it: new-project on a branch, then the presubmit check
@@ -22,7 +17,7 @@ describe("a scripted pull request that adds a project", () => {
     repo.git("add", ".");
     repo.git("commit", "--quiet", "-m", "base");
     repo.git("tag", "base");
-    const scaffold = buffers();
+    const scaffold = captureIo();
     expect(await runNewProjectCommand(["newtool", "--owner", "octocat"], scaffold.io, repo.root)).toBe(0);
     repo.git("add", ".");
     repo.git("commit", "--quiet", "-m", "add newtool");
@@ -30,13 +25,13 @@ describe("a scripted pull request that adds a project", () => {
   afterAll(() => repo.dispose());
 
   it("passes check against the base", async () => {
-    const check = buffers();
+    const check = captureIo();
     expect(await runCheckCommand(["--base", "base"], check.io, repo.root)).toBe(0);
     expect(check.err()).toBe("");
   });
 
   it("has a plan diff that adds exactly the new project's resources and changes nothing else", async () => {
-    const plan = buffers();
+    const plan = captureIo();
     const argv = ["--projects", join(repo.root, "projects"), "--stack-config", join(repo.root, "Pulumi.prod.yaml"), "--base", "base"];
     expect(await runPlanCommand(argv, plan.io)).toBe(0);
     const lines = plan.out().split("\n");
