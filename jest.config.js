@@ -7,5 +7,6 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
   },
   maxWorkers: 2,
+  reporters: ["default", "<rootDir>/test/support/summary-line-reporter.js"],
   testTimeout: 60000,
 };
