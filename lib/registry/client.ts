@@ -12,7 +12,7 @@ import { registryBaseUrl, type RepositoryRef } from "./reference";
 import { HostRateLimiter } from "./rate-limit";
 import { isRetryableStatus } from "./retry-policy";
 import { Transport, type RequestBody, type TransportOptions, type TransportResponse } from "./transport";
-import { chunksOf, nextPageUrl, receivedBytes, resolveLocation, withDigest } from "./upload-helpers";
+import { chunksOf, nextPageUrl, receivedBytes, resolveLocation, sliceStream, withDigest } from "./upload-helpers";
 
 /** Options of {@link RegistryClient}; transport options (fetch, dispatcher, timeouts, retry, hooks) included. */
 export interface RegistryClientOptions extends TransportOptions {
@@ -22,7 +22,7 @@ export interface RegistryClientOptions extends TransportOptions {
   readonly credentials?: CredentialSource;
   /** Blobs larger than this are uploaded in PATCH chunks; default 64 MiB. */
   readonly chunkThresholdBytes?: number;
-  /** Size of each PATCH chunk (held in memory once); default 16 MiB. */
+  /** Size of each PATCH chunk: one buffer of this size is held for the whole upload; default 16 MiB. */
   readonly chunkSizeBytes?: number;
   /** Steady requests per second per host (every request: reads, tokens, redirect hops); default 50. Ignored when `gate` is given. */
   readonly maxRps?: number;
@@ -292,7 +292,9 @@ export class RegistryClient {
       let sent = 0;
       for await (const chunk of chunksOf(stream, this.options.chunkSizeBytes ?? 16 * 1024 * 1024)) {
         const headers = { "content-type": "application/octet-stream", "content-range": `${sent}-${sent + chunk.byteLength - 1}`, "content-length": String(chunk.byteLength) };
-        const response = await this.send(repo.host, { method: "PATCH", url: location, scopes, headers, body: chunk });
+        // A stream body, so fetch neither copies the chunk nor buffers it; a factory, so the chunk can be resent.
+        const body = () => sliceStream(chunk, UPLOAD_SLICE_BYTES);
+        const response = await this.send(repo.host, { method: "PATCH", url: location, scopes, headers, body });
         if (response.status !== 202) await fail(response, "blob chunk upload failed");
         await response.discard();
         sent += chunk.byteLength;
@@ -375,6 +377,9 @@ export class RegistryClient {
     return again;
   }
 }
+
+/** Slices a PATCH chunk is sent in: small enough that the transport's body-progress watchdog sees steady progress on a slow link. */
+const UPLOAD_SLICE_BYTES = 256 * 1024;
 
 /** Reads of a small body (each a full request) before its failure is final, as many as the transport's default attempts. */
 const BODY_READ_ATTEMPTS = 5;

@@ -17,7 +17,10 @@ export interface TransportRequest {
   readonly url: string;
   /** Request headers (lower-case names recommended). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** The body, or a factory called once per attempt. A bare stream is sent once and never retried. */
+  /**
+   * The body, or a factory called once per attempt. A bare stream is sent once and never retried. A stream
+   * (bare or from a factory) never follows a redirect: that fails with code `REDIRECTED_STREAM`.
+   */
   readonly body?: RequestBody | (() => RequestBody);
 }
 
@@ -101,6 +104,15 @@ export interface TransportOptions {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
+ * fetch options for a stream body. With any redirect mode but "error" (and no window), undici's fetch tees the
+ * request body so it could follow a redirect, and the branch it keeps is never read: it holds every byte of
+ * the upload until the request is done (nodejs/undici#4058) — a whole 1 GiB layer. A stream cannot be sent
+ * twice, so it could not follow a redirect anyway; "error" mode skips the tee and turns a redirect into a
+ * network error, reported by {@link redirectedStreamError}.
+ */
+const STREAMED_BODY_INIT = { duplex: "half", redirect: "error", window: null } as const;
+
+/**
  * Sends requests with timeouts, retries and safe redirects. Non-retryable responses (2xx, 3xx without
  * Location, 4xx) are returned for the caller to interpret; retryable ones are retried and, when attempts run
  * out, thrown.
@@ -133,7 +145,7 @@ export class Transport {
       const last = attempt >= this.policy.maxAttempts || !replayable;
       let response: TransportResponse;
       try {
-        response = await this.followRedirects(request, replayable);
+        response = await this.followRedirects(request);
       } catch (error) {
         if (!(error instanceof RegistryError) || !error.retryable || last) throw error;
         await this.wait(attempt, undefined);
@@ -164,7 +176,8 @@ export class Transport {
     await (this.options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(delay);
   }
 
-  private async followRedirects(request: TransportRequest, replayable: boolean): Promise<TransportResponse> {
+  /** Follows redirects of requests without a stream body (a stream body is sent in fetch's "error" redirect mode). */
+  private async followRedirects(request: TransportRequest): Promise<TransportResponse> {
     let { method, url } = request;
     let headers: Record<string, string> = { ...request.headers };
     let body = typeof request.body === "function" ? request.body() : request.body;
@@ -187,9 +200,6 @@ export class Transport {
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !/^content-/i.test(name)));
       } else if (body !== undefined) {
-        if (!replayable) {
-          throw new RegistryError("redirected after a one-shot stream body was sent", { method, url, status: response.status, retryable: false });
-        }
         body = typeof request.body === "function" ? request.body() : request.body;
       }
       url = next.toString();
@@ -241,14 +251,16 @@ export class Transport {
     try {
       const fetcher = this.options.fetch ?? fetch;
       raw = await fetcher(url, {
-        method, headers, body: sentBody, redirect: "manual", signal: controller.signal,
-        ...(sentBody instanceof ReadableStream ? { duplex: "half" } : {}),
+        method, headers, body: sentBody, signal: controller.signal,
+        ...(sentBody instanceof ReadableStream ? STREAMED_BODY_INIT : { redirect: "manual" }),
         ...(this.options.dispatcher === undefined ? {} : { dispatcher: this.options.dispatcher }),
       } as RequestInit);
     } catch (error) {
       // A failure of our own body stream (e.g. the source blob's digest check) is the real story, not the socket.
       const own = (error as { cause?: unknown }).cause;
-      const wrapped = own instanceof RegistryError ? own : failure(error, undefined);
+      const wrapped = own instanceof RegistryError ? own
+        : sentBody instanceof ReadableStream && isRedirectRefusal(own) ? redirectedStreamError(method, url)
+        : failure(error, undefined);
       finish(undefined, wrapped);
       throw wrapped;
     }
@@ -309,6 +321,16 @@ function guard(
       await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/** undici's network error for a redirect answer in "error" redirect mode: `TypeError("fetch failed", { cause: Error("unexpected redirect") })`. */
+function isRedirectRefusal(cause: unknown): boolean {
+  // Duck-typed: the error comes from Node's own realm, where `instanceof Error` may not hold (jest, vm).
+  return typeof cause === "object" && cause !== null && (cause as { message?: unknown }).message === "unexpected redirect";
+}
+
+function redirectedStreamError(method: string, url: string): RegistryError {
+  return new RegistryError("redirected, but a streamed body cannot be sent again", { method, url, code: "REDIRECTED_STREAM", retryable: false });
 }
 
 function describe(error: unknown): string {

@@ -40,32 +40,60 @@ export function receivedBytes(range: string | null): number | undefined {
 }
 
 /**
- * Re-cuts a byte stream into chunks of exactly `size` bytes (the last may be shorter), holding at most one
- * chunk in memory.
+ * Re-cuts a byte stream into chunks of exactly `size` bytes (the last may be shorter). Every chunk is a view of
+ * one buffer of `size` bytes, refilled for the next chunk: a consumer must be done with a chunk (e.g. its
+ * PATCH answered) before asking for the next one, and must copy it to keep it. That way a whole upload holds
+ * one chunk's memory, and no garbage buffer per chunk waits for the collector.
  *
  * @param stream the source
  * @param size chunk size in bytes, > 0
  * @returns the chunks in order
+ * @throws RangeError when `size` is not a positive integer (on the first read)
+ * @example for await (const chunk of chunksOf(stream, 16 * 1024 * 1024)) await send(chunk); // one at a time
  */
 export async function* chunksOf(stream: ReadableStream<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  let parts: Uint8Array[] = [];
+  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
+  // Allocated on the first byte, so an empty stream costs nothing.
+  let buffer: Uint8Array | undefined;
   let held = 0;
   for await (const piece of stream) {
     let rest = piece;
-    while (held + rest.byteLength >= size) {
-      const take = size - held;
-      parts.push(rest.subarray(0, take));
-      yield Buffer.concat(parts);
-      parts = [];
-      held = 0;
+    while (rest.byteLength > 0) {
+      buffer ??= new Uint8Array(size);
+      const take = Math.min(size - held, rest.byteLength);
+      buffer.set(rest.subarray(0, take), held);
+      held += take;
       rest = rest.subarray(take);
-    }
-    if (rest.byteLength > 0) {
-      parts.push(rest);
-      held += rest.byteLength;
+      if (held === size) {
+        yield buffer;
+        held = 0;
+      }
     }
   }
-  if (held > 0) yield Buffer.concat(parts);
+  if (held > 0) yield buffer!.subarray(0, held);
+}
+
+/**
+ * Presents bytes already in memory as a stream of slices (views, no copies), so a transport that watches body
+ * progress sees it advance slice by slice rather than once for a whole chunk.
+ *
+ * @param bytes the content
+ * @param sliceBytes the largest slice, > 0
+ * @returns a stream of consecutive views of `bytes`
+ * @throws RangeError when `sliceBytes` is not a positive integer
+ * @example await fetch(url, { method: "PATCH", body: sliceStream(chunk, 256 * 1024), duplex: "half" });
+ */
+export function sliceStream(bytes: Uint8Array, sliceBytes: number): ReadableStream<Uint8Array> {
+  if (!Number.isSafeInteger(sliceBytes) || sliceBytes <= 0) throw new RangeError(`slice size must be a positive integer, got ${sliceBytes}`);
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close();
+      const end = Math.min(offset + sliceBytes, bytes.byteLength);
+      controller.enqueue(bytes.subarray(offset, end));
+      offset = end;
+    },
+  }, { highWaterMark: 0 });
 }
 
 /**

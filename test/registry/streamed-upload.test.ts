@@ -1,0 +1,104 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { MockAgent } from "undici";
+import { RegistryError } from "../../lib/registry/errors";
+import { Transport } from "../../lib/registry/transport";
+
+// A full collection on demand, so the test can tell which uploaded chunks are still referenced.
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
+
+const CHUNK_BYTES = 1024 * 1024;
+const CHUNKS = 32;
+
+/** A source stream of fresh 1 MiB chunks, each watched by a WeakRef. */
+function watchedSource(): { stream: ReadableStream<Uint8Array>; chunks: Array<WeakRef<Uint8Array>> } {
+  const chunks: Array<WeakRef<Uint8Array>> = [];
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (chunks.length === CHUNKS) return controller.close();
+      const chunk = new Uint8Array(CHUNK_BYTES).fill(chunks.length);
+      chunks.push(new WeakRef(chunk));
+      controller.enqueue(chunk);
+    },
+  }, { highWaterMark: 0 });
+  return { stream, chunks };
+}
+
+describe("a streamed request body through the real fetch", () => {
+  let server: Server;
+  let origin: string;
+  // The server holds its answer until the test has looked at memory: the fetch is still in flight then.
+  let received: (bytes: number) => void;
+  let answer: () => void;
+
+  beforeAll(async () => {
+    server = createServer((request: IncomingMessage, response) => {
+      let bytes = 0;
+      request.on("data", (piece: Buffer) => void (bytes += piece.byteLength));
+      request.on("end", () => {
+        answer = () => response.writeHead(201).end();
+        received(bytes);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test("is not kept in memory while the request is in flight (undici tees bodies it may redirect)", async () => {
+    const { stream, chunks } = watchedSource();
+    const allReceived = new Promise<number>((resolve) => (received = resolve));
+    const pending = new Transport().request({ method: "PUT", url: `${origin}/upload`, headers: { "content-length": String(CHUNK_BYTES * CHUNKS) }, body: stream });
+    expect(await allReceived).toBe(CHUNK_BYTES * CHUNKS);
+    // Let the last chunk's read finish, so no stack frame holds it, then collect.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    const alive = chunks.filter((chunk) => chunk.deref() !== undefined).length;
+    answer();
+    const response = await pending;
+    await response.discard();
+    expect(chunks).toHaveLength(CHUNKS);
+    // Teeing would keep all 32 alive in the branch nobody reads; the last one may still sit in a socket buffer.
+    expect(alive).toBeLessThanOrEqual(2);
+    expect(response.status).toBe(201);
+  });
+});
+
+describe("a redirect answer to a streamed body", () => {
+  const ORIGIN = "http://127.0.0.1:5000";
+  let agent: MockAgent;
+  beforeEach(() => {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+  });
+  afterEach(() => agent.close());
+
+  test.each([
+    ["a one-shot stream", () => new Blob(["abc"]).stream()],
+    ["a stream factory", () => () => new Blob(["abc"]).stream()],
+  ])("with %s fails with REDIRECTED_STREAM, not retried", async (_name, makeBody) => {
+    let sleeps = 0;
+    agent.get(ORIGIN).intercept({ path: "/up", method: "PUT" }).reply(307, "", { headers: { location: `${ORIGIN}/elsewhere` } });
+    const transport = new Transport({ dispatcher: agent, sleep: async () => void sleeps++ });
+    const error = await transport.request({ method: "PUT", url: `${ORIGIN}/up`, body: makeBody() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as RegistryError).message).toBe(`PUT ${ORIGIN}/up: REDIRECTED_STREAM: redirected, but a streamed body cannot be sent again`);
+    expect([(error as RegistryError).retryable, sleeps]).toEqual([false, 0]);
+  });
+
+  test("a byte body still follows the redirect by hand", async () => {
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: "/up", method: "PUT" }).reply(307, "", { headers: { location: `${ORIGIN}/elsewhere` } });
+    let body = "";
+    pool.intercept({ path: "/elsewhere", method: "PUT" }).reply(201, (opts) => ((body = String(opts.body)), ""));
+    const response = await new Transport({ dispatcher: agent }).request({ method: "PUT", url: `${ORIGIN}/up`, body: "abc" });
+    await response.discard();
+    expect([response.status, response.url, body]).toEqual([201, `${ORIGIN}/elsewhere`, "abc"]);
+  });
+});
