@@ -1,10 +1,11 @@
 /**
- * Copies one image by digest between repositories, children before parents so no manifest ever points at
- * missing content: blobs (skip if present, mount on the same host, else stream), image manifests, then the
- * index. Tags are a separate step ({@link tagImage}) done by the caller after the copy.
+ * Copies one image by digest from a repository to one or several others, children before parents so no
+ * manifest ever points at missing content: blobs (skip if present, mount on the same host, else stream from the
+ * source once for all destinations), image manifests, then the index. Tags are a separate step ({@link tagImage}) done by the caller after the copy.
  */
 import type { RegistryClient, RawManifest } from "./client";
 import { RegistryError } from "./errors";
+import { copyBlobToMany } from "./fan-out-blob";
 import { createLimiter, type Limiter } from "./limit";
 import { manifestContents, type Descriptor } from "./manifest-contents";
 import { formatRepository, type RepositoryRef } from "./reference";
@@ -42,14 +43,28 @@ export interface CopyResult {
   manifest?: RawManifest;
 }
 
+/** One destination's result of {@link copyImageToMany}: the counts, or the error that stopped it. */
+export type DestinationResult = { readonly ok: true; readonly result: CopyResult } | { readonly ok: false; readonly error: unknown };
+
+/** Options of {@link copyImageToMany}: those of {@link copyImage}, with events naming their destination. */
+export interface CopyToManyOptions extends Omit<CopyOptions, "onEvent"> {
+  /** Called as each blob and manifest is handled in a destination. */
+  readonly onEvent?: (event: CopyEvent, destination: RepositoryRef) => void;
+}
+
+/** One destination's progress through a copy; `error` set means it is dropped from the rest of the image. */
+interface DestinationState {
+  readonly destination: RepositoryRef;
+  readonly result: CopyResult;
+  error?: unknown;
+}
+
 interface CopyContext {
   readonly client: RegistryClient;
   readonly source: RepositoryRef;
-  readonly destination: RepositoryRef;
   readonly limit: Limiter;
   readonly attempts: number;
-  readonly onEvent: (event: CopyEvent) => void;
-  readonly result: CopyResult;
+  readonly onEvent: (event: CopyEvent, destination: RepositoryRef) => void;
 }
 
 /**
@@ -74,16 +89,51 @@ export async function copyImage(
   digest: string,
   options: CopyOptions = {},
 ): Promise<CopyResult> {
-  const result: CopyResult = { manifestsWritten: 0, manifestsPresent: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 0, bytesUploaded: 0 };
+  const { onEvent, ...rest } = options;
+  const [outcome] = await copyImageToMany(client, source, [destination], digest, onEvent === undefined ? rest : { ...rest, onEvent: (event) => onEvent(event) });
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.result;
+}
+
+/**
+ * Copies the manifest `digest` and everything under it from `source` to several destinations at once, reading
+ * each source manifest once and streaming each blob from the source once for all destinations that need it.
+ * In every destination, blobs are written before the manifests that point at them, and children before the
+ * index. A destination that fails is dropped from the rest of the copy and reported alone; the others go on.
+ *
+ * @param client the registry client
+ * @param source repository holding the image
+ * @param destinations repositories to copy into (any hosts; same-host ones mount)
+ * @param digest the manifest digest
+ * @param options concurrency (blobs at once, for all destinations together), retries, progress
+ * @returns one result per destination, in order: counts as {@link copyImage} returns them, or the error
+ *   {@link copyImage} would have thrown; never rejects
+ * @example const [prod, mirror] = await copyImageToMany(client, staging, [prodRepo, mirrorRepo], "sha256:…");
+ * if (!prod.ok) console.error(prod.error);
+ */
+export async function copyImageToMany(
+  client: RegistryClient,
+  source: RepositoryRef,
+  destinations: readonly RepositoryRef[],
+  digest: string,
+  options: CopyToManyOptions = {},
+): Promise<DestinationResult[]> {
+  const states: DestinationState[] = destinations.map((destination) => ({
+    destination,
+    result: { manifestsWritten: 0, manifestsPresent: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 0, bytesUploaded: 0 },
+  }));
   const context: CopyContext = {
-    client, source, destination, result,
+    client, source,
     limit: createLimiter(options.concurrency ?? 4),
     attempts: options.blobAttempts ?? 3,
     onEvent: options.onEvent ?? (() => {}),
   };
-  const manifest = await copyManifest(context, digest);
-  if (manifest !== undefined) result.manifest = manifest;
-  return result;
+  const { raw, writtenIn } = await copyManifest(context, states, digest);
+  return states.map((state): DestinationResult => {
+    if (state.error !== undefined) return { ok: false, error: state.error };
+    if (raw !== undefined && writtenIn.includes(state)) state.result.manifest = raw;
+    return { ok: true, result: state.result };
+  });
 }
 
 /**
@@ -103,68 +153,78 @@ export async function tagImage(client: RegistryClient, repository: RepositoryRef
   if (stored !== digest) throw mismatch(repository, tag, stored, digest);
 }
 
-async function copyManifest(context: CopyContext, digest: string): Promise<RawManifest | undefined> {
-  const { client, source, destination, result } = context;
-  const present = await client.headManifest(destination, digest);
-  if (present !== "absent") {
-    result.manifestsPresent++;
-    context.onEvent({ kind: "manifest", digest, outcome: "present" });
-    return undefined;
+/** Copies one manifest tree into the live destinations that lack it; returns the manifest and where it was written. */
+async function copyManifest(
+  context: CopyContext,
+  states: readonly DestinationState[],
+  digest: string,
+): Promise<{ raw?: RawManifest; writtenIn: DestinationState[] }> {
+  const { client, source } = context;
+  const missing: DestinationState[] = [];
+  await Promise.all(live(states).map(async (state) => {
+    try {
+      if ((await client.headManifest(state.destination, digest)) === "absent") return void missing.push(state);
+      state.result.manifestsPresent++;
+      context.onEvent({ kind: "manifest", digest, outcome: "present" }, state.destination);
+    } catch (error) {
+      drop(state, error);
+    }
+  }));
+  if (missing.length === 0) return { writtenIn: [] };
+  let raw: RawManifest;
+  let contents: ReturnType<typeof manifestContents>;
+  try {
+    raw = await client.getManifest(source, digest);
+    contents = manifestContents(raw.bytes, raw.mediaType);
+  } catch (error) {
+    for (const state of missing) drop(state, error);
+    return { writtenIn: [] };
   }
-  const raw = await client.getManifest(source, digest);
-  const contents = manifestContents(raw.bytes, raw.mediaType);
   if (contents.kind === "index") {
-    await settleAll(contents.children.map((child) => copyManifest(context, child.digest)));
+    await Promise.all(contents.children.map((child) => copyManifest(context, missing, child.digest)));
   } else {
     const blobs = new Map<string, Descriptor>();
     for (const blob of [contents.config, ...contents.layers]) blobs.set(blob.digest, blob);
-    await settleAll([...blobs.values()].map((blob) => context.limit(() => copyBlob(context, blob))));
+    await Promise.all([...blobs.values()].map((blob) => context.limit(() => copyBlob(context, live(missing), blob))));
   }
-  const stored = await client.putManifest(destination, digest, raw.bytes, raw.mediaType);
-  if (stored !== digest) throw mismatch(destination, digest, stored, digest);
-  result.manifestsWritten++;
-  context.onEvent({ kind: "manifest", digest, outcome: "written" });
-  return raw;
+  const writtenIn: DestinationState[] = [];
+  await Promise.all(live(missing).map(async (state) => {
+    try {
+      const stored = await client.putManifest(state.destination, digest, raw.bytes, raw.mediaType);
+      if (stored !== digest) throw mismatch(state.destination, digest, stored, digest);
+      state.result.manifestsWritten++;
+      context.onEvent({ kind: "manifest", digest, outcome: "written" }, state.destination);
+      writtenIn.push(state);
+    } catch (error) {
+      drop(state, error);
+    }
+  }));
+  return { raw, writtenIn };
 }
 
-async function copyBlob(context: CopyContext, blob: Descriptor): Promise<void> {
-  const { client, source, destination, result } = context;
-  const event = (outcome: "present" | "mounted" | "uploaded" | "foreign") =>
-    context.onEvent({ kind: "blob", digest: blob.digest, size: blob.size, outcome });
-  // Foreign layers (Windows base layers) live at their URLs; registries refuse or ignore uploads of them.
-  if (blob.urls !== undefined) return event("foreign");
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if ((await client.headBlob(destination, blob.digest)) !== "absent") {
-        result.blobsPresent++;
-        return event("present");
-      }
-      const session = source.host === destination.host ? await client.mountBlob(destination, blob.digest, source) : await client.startUpload(destination);
-      if (session === "mounted") {
-        result.blobsMounted++;
-        return event("mounted");
-      }
-      const { stream } = await client.getBlob(source, blob.digest, blob.size);
-      await client.uploadBlob(destination, session, blob.digest, blob.size, stream).catch(async (error: unknown) => {
-        await stream.cancel().catch(() => {});
-        throw error;
-      });
+async function copyBlob(context: CopyContext, states: readonly DestinationState[], blob: Descriptor): Promise<void> {
+  if (states.length === 0) return;
+  const results = await copyBlobToMany(context.client, context.source, states.map((state) => state.destination), blob, context.attempts);
+  results.forEach((outcome, index) => {
+    const state = states[index]!;
+    if ("error" in outcome) return drop(state, outcome.error);
+    const { result } = state;
+    if (outcome.outcome === "present") result.blobsPresent++;
+    else if (outcome.outcome === "mounted") result.blobsMounted++;
+    else if (outcome.outcome === "uploaded") {
       result.blobsUploaded++;
       result.bytesUploaded += blob.size;
-      return event("uploaded");
-    } catch (error) {
-      if (!(error instanceof RegistryError) || !error.retryable || attempt >= context.attempts) throw error;
     }
-  }
+    context.onEvent({ kind: "blob", digest: blob.digest, size: blob.size, outcome: outcome.outcome }, state.destination);
+  });
 }
 
-/** Waits for every task (so nothing keeps writing after we return), then throws the first failure. */
-async function settleAll(tasks: ReadonlyArray<Promise<unknown>>): Promise<void> {
-  const outcomes = await Promise.allSettled(tasks);
-  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-  if (failed !== undefined) throw failed.reason;
+/** Keeps the first error of a destination, which is the one to report. */
+function drop(state: DestinationState, error: unknown): void {
+  if (state.error === undefined) state.error = error;
 }
 
+const live = (states: readonly DestinationState[]): DestinationState[] => states.filter((state) => state.error === undefined);
 function mismatch(repository: RepositoryRef, reference: string, stored: string, expected: string): RegistryError {
   return new RegistryError(`registry stored ${stored}, expected ${expected}`, {
     method: "PUT", url: `${formatRepository(repository)}:${reference}`, code: "DIGEST_MISMATCH", retryable: false,

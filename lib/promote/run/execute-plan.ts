@@ -1,14 +1,14 @@
 import type { RegistryClient, RawManifest } from "../../registry/client";
-import { copyImage, tagImage, type CopyResult } from "../../registry/copy";
+import { copyImageToMany, tagImage, type DestinationResult } from "../../registry/copy";
 import { createLimiter } from "../../registry/limit";
 import { RegistryError } from "../../registry/errors";
-import { parseRepository } from "../../registry/reference";
+import { parseRepository, type RepositoryRef } from "../../registry/reference";
 import type { EdgeDecision } from "../plan/assess-edge";
 import type { Progress } from "../progress";
 
 /** Options of {@link executePlan}. */
 export interface ExecuteOptions {
-  /** Images (destination repository, digest) worked on at once; default 8. */
+  /** Source images worked on at once (each to all its destinations, or one tag decision); default 8. */
   readonly concurrency?: number;
   /** Blobs copied at once within one image; default 4. */
   readonly blobConcurrency?: number;
@@ -43,13 +43,15 @@ export interface Execution {
 
 /**
  * Carries out the `copy` and `tag` decisions of a plan. Each image is copied whole, children before parents,
- * and only then tagged, so a destination tag never points at an incomplete image. A failed image does not
- * stop the others.
+ * and only then tagged, so a destination tag never points at an incomplete image. The copy decisions of one
+ * source image are carried out together, so each source blob is read once for all its destinations. A failed
+ * image, or a failed destination of an image, does not stop the others.
  *
  * @param client the registry client
  * @param decisions the plan's decisions (`skip` and `fail` ones are ignored)
  * @param options concurrency and progress
  * @returns which decisions failed, and totals
+ * @example const { failures, totals } = await executePlan(client, plan.decisions, { concurrency: 8 });
  */
 export async function executePlan(
   client: RegistryClient,
@@ -62,52 +64,97 @@ export async function executePlan(
   const limit = createLimiter(options.concurrency ?? 8);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2);
   options.progress?.phase("promoting", work.length);
+  const finish = (decision: EdgeDecision, host: string, error?: unknown): void => {
+    const label = `${decision.edge.destination}@${decision.edge.digest}`;
+    if (error === undefined) {
+      hosts.succeeded(host);
+      return options.progress?.step(label);
+    }
+    hosts.failed(host, error);
+    const message = (error as Error).message;
+    failures.set(decision, message);
+    options.progress?.step(label, message);
+  };
   await Promise.all(
-    work.map((decision) =>
+    groupBySourceImage(work).map((group) =>
       limit(async () => {
-        const label = `${decision.edge.destination}@${decision.edge.digest}`;
-        const host = parseRepository(decision.edge.destination).host;
-        try {
-          hosts.check(host);
-          await carryOut(client, decision, totals, options);
-          hosts.succeeded(host);
-          options.progress?.step(label);
-        } catch (error) {
-          hosts.failed(host, error);
-          const message = (error as Error).message;
-          failures.set(decision, message);
-          options.progress?.step(label, message);
+        const attempted: Array<{ decision: EdgeDecision; destination: RepositoryRef }> = [];
+        for (const decision of group) {
+          const destination = parseRepository(decision.edge.destination);
+          try {
+            hosts.check(destination.host);
+            attempted.push({ decision, destination });
+          } catch (error) {
+            finish(decision, destination.host, error);
+          }
         }
+        const copies = await copyAll(client, attempted, options);
+        await Promise.all(attempted.map(async ({ decision, destination }, index) => {
+          try {
+            const copy = copies[index];
+            if (copy !== undefined && !copy.ok) throw copy.error;
+            if (copy?.ok) {
+              totals.imagesCopied++;
+              totals.bytesUploaded += copy.result.bytesUploaded;
+              totals.blobsMounted += copy.result.blobsMounted;
+            }
+            await addTags(client, decision, destination, copy?.ok ? copy.result.manifest : undefined, totals);
+            finish(decision, destination.host);
+          } catch (error) {
+            finish(decision, destination.host, error);
+          }
+        }));
       }),
     ),
   );
   return { failures, totals };
 }
 
-async function carryOut(
+/**
+ * Copy decisions of the same source image (source repository and digest) form one group, so the image is read
+ * once for all its destinations; every other decision is a group of its own. Groups keep the plan's order.
+ */
+function groupBySourceImage(decisions: readonly EdgeDecision[]): EdgeDecision[][] {
+  const groups = new Map<string, EdgeDecision[]>();
+  decisions.forEach((decision, index) => {
+    const key = decision.action === "copy" ? `${decision.source}@${decision.edge.digest}` : `#${index}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [decision]);
+    else group.push(decision);
+  });
+  return [...groups.values()];
+}
+
+/** Copies the image of the group's `copy` decisions to all their destinations; undefined for `tag` decisions. */
+async function copyAll(
+  client: RegistryClient,
+  attempted: ReadonlyArray<{ decision: EdgeDecision; destination: RepositoryRef }>,
+  options: ExecuteOptions,
+): Promise<Array<DestinationResult | undefined>> {
+  const copying = attempted.filter(({ decision }) => decision.action === "copy");
+  if (copying.length === 0) return attempted.map(() => undefined);
+  const { decision } = copying[0]!;
+  const results = await copyImageToMany(client, parseRepository(decision.source!), copying.map(({ destination }) => destination), decision.edge.digest, {
+    concurrency: options.blobConcurrency ?? 4,
+    onEvent: (event) => {
+      if (event.kind === "blob" && event.outcome === "uploaded") options.progress?.addBytes(event.size);
+    },
+  });
+  return attempted.map((entry) => (entry.decision.action === "copy" ? results[copying.indexOf(entry)] : undefined));
+}
+
+/** Writes the decision's new tags, one after another, after its image is complete in the destination. */
+async function addTags(
   client: RegistryClient,
   decision: EdgeDecision,
+  destination: RepositoryRef,
+  copied: RawManifest | undefined,
   totals: ExecutionTotals,
-  options: ExecuteOptions,
 ): Promise<void> {
-  const destination = parseRepository(decision.edge.destination);
-  const digest = decision.edge.digest;
-  let manifest: RawManifest | undefined;
-  if (decision.action === "copy") {
-    const result: CopyResult = await copyImage(client, parseRepository(decision.source!), destination, digest, {
-      concurrency: options.blobConcurrency ?? 4,
-      onEvent: (event) => {
-        if (event.kind === "blob" && event.outcome === "uploaded") options.progress?.addBytes(event.size);
-      },
-    });
-    totals.imagesCopied++;
-    totals.bytesUploaded += result.bytesUploaded;
-    totals.blobsMounted += result.blobsMounted;
-    manifest = result.manifest;
-  }
+  let manifest = copied;
   for (const tag of decision.addTags) {
-    manifest ??= await client.getManifest(destination, digest);
-    await tagImage(client, destination, digest, tag, manifest);
+    manifest ??= await client.getManifest(destination, decision.edge.digest);
+    await tagImage(client, destination, decision.edge.digest, tag, manifest);
     totals.tagsWritten++;
   }
 }
