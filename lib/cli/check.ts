@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { checkRepository } from "../check/check-repository";
 import { formatProblem } from "../diagnostics/problem";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
+import { runMain } from "./run-main";
 
 /** Where the command writes. */
 export interface CheckIo {
@@ -63,12 +64,4 @@ export async function runCheckCommand(argv: readonly string[], io: CheckIo = pro
   }
 }
 
-if (require.main === module) {
-  runCheckCommand(process.argv.slice(2)).then(
-    (status) => (process.exitCode = status),
-    (error: unknown) => {
-      process.stderr.write(`check failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain("check", (argv) => runCheckCommand(argv));

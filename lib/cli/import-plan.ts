@@ -6,6 +6,7 @@ import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { planStaging } from "../plan/diff/plan-staging";
 import { buildImportFile, ImportIdError, type ImportFile } from "../plan/import/import-file";
+import { runMain } from "./run-main";
 
 /** Where the command writes. */
 export interface ImportPlanIo {
@@ -97,12 +98,4 @@ function summarizeImportFile(file: ImportFile, out: string): string {
   ].join("\n");
 }
 
-if (require.main === module) {
-  runImportPlanCommand(process.argv.slice(2)).then(
-    (status) => (process.exitCode = status),
-    (error: unknown) => {
-      process.stderr.write(`import-plan failed: ${String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain("import-plan", (argv) => runImportPlanCommand(argv));

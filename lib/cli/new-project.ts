@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { createProject, ProjectScaffoldError } from "../scaffold/create-project";
 import { loadStackConfig } from "../stack-config/load-stack-config";
+import { runMain } from "./run-main";
 
 /** Where the command writes. */
 export interface NewProjectIo {
@@ -69,12 +70,4 @@ export async function runNewProjectCommand(argv: readonly string[], io: NewProje
   }
 }
 
-if (require.main === module) {
-  runNewProjectCommand(process.argv.slice(2)).then(
-    (status) => (process.exitCode = status),
-    (error: unknown) => {
-      process.stderr.write(`new-project failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain("new-project", (argv) => runNewProjectCommand(argv));

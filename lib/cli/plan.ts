@@ -7,6 +7,7 @@ import { runPlanDiff } from "../plan/diff/plan-diff-command";
 import { planProgram } from "../plan/plan-program";
 import { summarizePlan } from "../plan/summarize-plan";
 import { declareStagingInfrastructure, loadStagingInputs } from "../provision/program";
+import { runMain } from "./run-main";
 
 /** Where the command writes. */
 export interface PlanIo {
@@ -74,12 +75,4 @@ export async function runPlanCommand(argv: readonly string[], io: PlanIo = proce
   }
 }
 
-if (require.main === module) {
-  runPlanCommand(process.argv.slice(2)).then(
-    (status) => (process.exitCode = status),
-    (error: unknown) => {
-      process.stderr.write(`plan failed: ${String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain("plan", (argv) => runPlanCommand(argv));

@@ -17,6 +17,7 @@ import { promote } from "../promote/run/promote";
 import { RegistryClient } from "../registry/client";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
+import { runMain } from "./run-main";
 
 /** Exit codes of the promote command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -163,14 +164,4 @@ export async function runPromoteCli(
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 
-if (require.main === module) {
-  runPromoteCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`promote: ${(error as Error).stack ?? String(error)}\n`);
-      process.exitCode = EXIT.failed;
-    },
-  );
-}
+if (require.main === module) runMain("promote", (argv) => runPromoteCli(argv));

@@ -2,7 +2,6 @@
  * copyImageToMany and copyBlobToMany against real docker-registry processes on 127.0.0.1: each source blob is
  * read once for all destinations, and a failing destination is reported alone.
  */
-import { createServer } from "node:net";
 import { RegistryClient } from "../../lib/registry/client";
 import { copyImageToMany, type DestinationResult } from "../../lib/registry/copy";
 import { copyBlobToMany } from "../../lib/registry/fan-out-blob";
@@ -10,6 +9,7 @@ import type { RequestEvent } from "../../lib/registry/transport";
 import type { RepositoryRef } from "../../lib/registry/reference";
 import { startRegistry, type HarnessRegistry } from "../harness/registry";
 import { pushTestIndex, type PushedIndex } from "./test-images";
+import { findFreePort } from "../harness/free-port";
 
 let staging: HarnessRegistry;
 let east: HarnessRegistry;
@@ -20,15 +20,6 @@ let blobBytes: number;
 const requests: RequestEvent[] = [];
 const client = new RegistryClient({ timeoutMs: 20_000, sleep: async () => undefined, observer: (event) => requests.push(event) });
 const repo = (host: string, path: string): RepositoryRef => ({ host, path });
-
-/** A loopback port with nothing listening: every connection is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const counts = (outcome: DestinationResult) => {
   if (!outcome.ok) throw outcome.error;
@@ -68,7 +59,7 @@ test("copying to two registries and the staging host reads every source blob onc
 });
 
 test("a destination host that is down fails alone; the other still gets the whole image", async () => {
-  const down = repo(`127.0.0.1:${await closedPort()}`, "prod/app");
+  const down = repo(`127.0.0.1:${await findFreePort()}`, "prod/app");
   const outcomes = await copyImageToMany(client, repo(staging.host, "staging/app"), [down, repo(east.host, "other/app")], pushed.index);
 
   expect(outcomes[0]!.ok).toBe(false);

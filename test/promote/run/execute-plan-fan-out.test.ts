@@ -2,28 +2,19 @@
  * executePlan copies one source image to all its destinations together, against real docker-registry
  * processes on 127.0.0.1: every source blob is read once, and a destination host that is down fails alone.
  */
-import { createServer } from "node:net";
 import type { EdgeDecision } from "../../../lib/promote/plan/assess-edge";
 import { executePlan } from "../../../lib/promote/run/execute-plan";
 import { RegistryClient } from "../../../lib/registry/client";
 import type { RequestEvent } from "../../../lib/registry/transport";
 import { startRegistry, type HarnessRegistry } from "../../harness/registry";
 import { pushTestIndex, type PushedIndex } from "../../registry/test-images";
+import { findFreePort } from "../../harness/free-port";
 
 let staging: HarnessRegistry;
 let production: HarnessRegistry;
 let pushed: PushedIndex;
 const requests: RequestEvent[] = [];
 const client = new RegistryClient({ timeoutMs: 20_000, sleep: async () => undefined, observer: (event) => requests.push(event) });
-
-/** A loopback port with nothing listening: every connection is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function copyDecision(destination: string, digest: string, tags: string[]): EdgeDecision {
   const source = `${staging.host}/staging/app`;
@@ -47,7 +38,7 @@ afterAll(async () => {
 });
 
 test("one image to three destinations: blobs read once, the down host fails alone, the others are copied and tagged", async () => {
-  const down = `127.0.0.1:${await closedPort()}`;
+  const down = `127.0.0.1:${await findFreePort()}`;
   const decisions = [
     copyDecision(`${production.host}/prod/app`, pushed.index, ["v1", "v1.0"]),
     copyDecision(`${down}/prod/app`, pushed.index, ["v1"]),

@@ -1,16 +1,7 @@
-import { createServer } from "node:net";
 import type { EdgeDecision } from "../../../lib/promote/plan/assess-edge";
 import { executePlan } from "../../../lib/promote/run/execute-plan";
 import { RegistryClient } from "../../../lib/registry/client";
-
-/** A loopback port with nothing listening: every connection is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { findFreePort } from "../../harness/free-port";
 
 function tagDecision(destination: string, n: number): EdgeDecision {
   const digest = `sha256:${n.toString(16).padStart(64, "0")}`;
@@ -25,7 +16,7 @@ function tagDecision(destination: string, n: number): EdgeDecision {
 
 describe("executePlan", () => {
   it("stops trying a destination host after two images in a row fail to connect, and says so", async () => {
-    const host = `127.0.0.1:${await closedPort()}`;
+    const host = `127.0.0.1:${await findFreePort()}`;
     const requested: string[] = [];
     const client = new RegistryClient({
       sleep: async () => undefined,
@@ -47,7 +38,7 @@ describe("executePlan", () => {
   });
 
   it("tries every image while fewer than unreachableAfter images failed in a row", async () => {
-    const host = `127.0.0.1:${await closedPort()}`;
+    const host = `127.0.0.1:${await findFreePort()}`;
     const client = new RegistryClient({ sleep: async () => undefined });
     const decisions = [1, 2, 3].map((n) => tagDecision(`${host}/prod/app`, n));
     const { failures } = await executePlan(client, decisions, { concurrency: 1, unreachableAfter: 5 });

@@ -1,0 +1,19 @@
+/**
+ * Runs a command as the process's main module: its result becomes the exit code, and an unexpected error is
+ * printed as one line (`NAME failed: message`) with exit code 1. Commands print expected problems themselves.
+ *
+ * @param name the command's name, for the error line
+ * @param command the command, taking the arguments after the program name
+ * @example if (require.main === module) runMain("check", runCheckCommand);
+ */
+export function runMain(name: string, command: (argv: readonly string[]) => Promise<number>): void {
+  command(process.argv.slice(2)).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
