@@ -1,10 +1,10 @@
 import type { RegistryClient, RawManifest } from "../../registry/client";
 import { copyImageToMany, tagImage, type DestinationResult } from "../../registry/copy";
 import { createLimiter } from "../../registry/limit";
-import { RegistryError } from "../../registry/errors";
 import { parseRepository, type RepositoryRef } from "../../registry/reference";
 import type { EdgeDecision } from "../plan/assess-edge";
 import type { Progress } from "../progress";
+import { HostBreaker } from "./host-breaker";
 
 /** Options of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -62,7 +62,7 @@ export async function executePlan(
   const failures = new Map<EdgeDecision, string>();
   const totals: ExecutionTotals = { imagesCopied: 0, tagsWritten: 0, bytesUploaded: 0, blobsMounted: 0 };
   const limit = createLimiter(options.concurrency ?? 8);
-  const hosts = new HostBreaker(options.unreachableAfter ?? 2);
+  const hosts = new HostBreaker(options.unreachableAfter ?? 2, "images");
   options.progress?.phase("promoting", work.length);
   const finish = (decision: EdgeDecision, host: string, error?: unknown): void => {
     const label = `${decision.edge.destination}@${decision.edge.digest}`;
@@ -156,35 +156,5 @@ async function addTags(
     manifest ??= await client.getManifest(destination, decision.edge.digest);
     await tagImage(client, destination, decision.edge.digest, tag, manifest);
     totals.tagsWritten++;
-  }
-}
-
-/**
- * Stops sending work to a destination host that is down: after `threshold` images in a row failed there with
- * a network error or timeout (each already retried with backoff), the host's remaining images fail at once
- * instead of each spending minutes on retries. Any success resets the count.
- */
-class HostBreaker {
-  private readonly failuresInARow = new Map<string, number>();
-  private readonly lastError = new Map<string, string>();
-
-  constructor(private readonly threshold: number) {}
-
-  /** @throws Error when the host is considered unreachable */
-  check(host: string): void {
-    if ((this.failuresInARow.get(host) ?? 0) >= this.threshold) {
-      throw new Error(`not attempted: ${host} unreachable after ${this.threshold} failed images in a row (last: ${this.lastError.get(host)})`);
-    }
-  }
-
-  succeeded(host: string): void {
-    this.failuresInARow.delete(host);
-  }
-
-  failed(host: string, error: unknown): void {
-    const unreachable = error instanceof RegistryError && (error.code === "NETWORK" || error.code === "TIMEOUT");
-    if (!unreachable) return;
-    this.failuresInARow.set(host, (this.failuresInARow.get(host) ?? 0) + 1);
-    this.lastError.set(host, error.message);
   }
 }

@@ -5,6 +5,7 @@ import type { PromotionEdge } from "../plan/edges";
 import { emptyObservations, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
 import { readKey, readsNeeded } from "../plan/plan-reads";
 import type { Progress } from "../progress";
+import { HostBreaker } from "./host-breaker";
 
 /** What was learned about the registries an edge set touches. */
 export interface ObservedRegistries {
@@ -22,6 +23,8 @@ export interface ObserveOptions {
   readonly concurrency?: number;
   /** Where to show progress. */
   readonly progress?: Progress;
+  /** Reads in a row that may fail on one host with a network error or timeout before its other reads are skipped; default 2. */
+  readonly unreachableAfter?: number;
 }
 
 /**
@@ -42,18 +45,24 @@ export async function observeRegistries(
   const observations = emptyObservations();
   const unreadable = new Map<string, string>();
   const limit = createLimiter(options.concurrency ?? 64);
+  const hosts = new HostBreaker(options.unreachableAfter ?? 2, "reads");
   let reachableEdges = edges;
   for (let round = 1; ; round++) {
-    const reads = readsNeeded(reachableEdges, observations);
+    // Round-robin over hosts, so a host that is down is found out in the first wave, not after every other host.
+    const reads = interleaveByHost(readsNeeded(reachableEdges, observations));
     if (reads.length === 0) break;
     options.progress?.phase(`reading registries (round ${round})`, reads.length);
     await Promise.all(
       reads.map((read) =>
         limit(async () => {
+          const host = parseRepository(read.repository).host;
           try {
+            hosts.check(host);
             await perform(client, observations, read);
+            hosts.succeeded(host);
             options.progress?.step(readKey(read));
           } catch (error) {
+            hosts.failed(host, error);
             const message = (error as Error).message;
             if (!unreadable.has(read.repository)) unreadable.set(read.repository, message);
             options.progress?.step(readKey(read), message);
@@ -81,4 +90,21 @@ async function perform(client: RegistryClient, observations: Observations, read:
 /** Whether an edge reads or writes any of the given repositories. */
 export function touchesAny(edge: PromotionEdge, repositories: ReadonlyMap<string, unknown>): boolean {
   return repositories.has(edge.destination) || edge.claims.some((claim) => repositories.has(claim.source));
+}
+
+/** Orders reads so that consecutive ones go to different hosts, keeping each host's own order. */
+function interleaveByHost(reads: readonly Read[]): Read[] {
+  const byHost = new Map<string, Read[]>();
+  for (const read of reads) {
+    const host = parseRepository(read.repository).host;
+    const list = byHost.get(host);
+    if (list) list.push(read);
+    else byHost.set(host, [read]);
+  }
+  const lists = [...byHost.values()];
+  const ordered: Read[] = [];
+  for (let index = 0; ordered.length < reads.length; index++) {
+    for (const list of lists) if (index < list.length) ordered.push(list[index]!);
+  }
+  return ordered;
 }

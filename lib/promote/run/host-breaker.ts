@@ -1,0 +1,45 @@
+import { RegistryError } from "../../registry/errors";
+
+/**
+ * Stops sending work to a registry host that is down: after `threshold` pieces of work in a row failed there
+ * with a network error or timeout (each already retried with backoff), the host's remaining work fails at once
+ * instead of each piece spending minutes on retries. Any success resets the count.
+ *
+ * @example
+ * const hosts = new HostBreaker(2, "images");
+ * hosts.check(host);             // throws once the host is considered down
+ * try { await work(); hosts.succeeded(host); } catch (error) { hosts.failed(host, error); throw error; }
+ */
+export class HostBreaker {
+  private readonly failuresInARow = new Map<string, number>();
+  private readonly lastError = new Map<string, string>();
+
+  /**
+   * @param threshold failures in a row that mark a host down
+   * @param unit what one piece of work is, for the message ("images", "reads")
+   */
+  constructor(
+    private readonly threshold: number,
+    private readonly unit: string,
+  ) {}
+
+  /** @throws Error (`not attempted: HOST unreachable after N failed UNIT in a row (last: …)`) when the host is down */
+  check(host: string): void {
+    if ((this.failuresInARow.get(host) ?? 0) >= this.threshold) {
+      throw new Error(`not attempted: ${host} unreachable after ${this.threshold} failed ${this.unit} in a row (last: ${this.lastError.get(host)})`);
+    }
+  }
+
+  /** Records a success on `host`: its count starts again. */
+  succeeded(host: string): void {
+    this.failuresInARow.delete(host);
+  }
+
+  /** Records a failure on `host`; only network errors and timeouts count towards marking it down. */
+  failed(host: string, error: unknown): void {
+    const unreachable = error instanceof RegistryError && (error.code === "NETWORK" || error.code === "TIMEOUT");
+    if (!unreachable) return;
+    this.failuresInARow.set(host, (this.failuresInARow.get(host) ?? 0) + 1);
+    this.lastError.set(host, error.message);
+  }
+}
