@@ -1,9 +1,10 @@
 // `npm run check`: the presubmit. Offline; with --base also the rules a pull request must follow.
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { checkRepository } from "../check/check-repository";
 import { formatProblem } from "../diagnostics/problem";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
 import { runMain } from "./run-main";
+import { parseArguments } from "./parse-arguments";
 
 /** Where the command writes. */
 export interface CheckIo {
@@ -15,8 +16,6 @@ export interface CheckIo {
 
 /** Exit status when the repository breaks a rule (or the base cannot be read). */
 export const EXIT_VIOLATION = 1;
-/** Exit status for a bad command line. */
-export const EXIT_USAGE = 2;
 
 /**
  * Runs `check` with command-line arguments: every problem as `FILE:LINE:COL: message` on stderr, sorted, all at
@@ -36,15 +35,9 @@ export async function runCheckCommand(argv: readonly string[], io: CheckIo = pro
         "and images.yaml is append-only (no digest or tag removed, no tag moved to another digest).",
     )
     .option("--base <rev>", "git revision the pull request is compared with, e.g. origin/main")
-    .option("--stack-config <file>", "stack config file, relative to the repository root", "Pulumi.prod.yaml")
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  try {
-    command.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    throw error;
-  }
+    .option("--stack-config <file>", "stack config file, relative to the repository root", "Pulumi.prod.yaml");
+  const stop = parseArguments(command, argv, io);
+  if (stop !== undefined) return stop;
   const options = command.opts<{ base?: string; stackConfig: string }>();
   try {
     const problems = await checkRepository({ root, stackFile: options.stackConfig, ...(options.base ? { base: options.base } : {}) });

@@ -1,12 +1,13 @@
 // `npm run import-plan`: the `pulumi import --file` file that adopts the existing staging projects.
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { planStaging } from "../plan/diff/plan-staging";
 import { buildImportFile, ImportIdError, type ImportFile } from "../plan/import/import-file";
 import { runMain } from "./run-main";
+import { parseArguments } from "./parse-arguments";
 
 /** Where the command writes. */
 export interface ImportPlanIo {
@@ -32,15 +33,9 @@ export async function runImportPlanCommand(argv: readonly string[], io: ImportPl
     .option("--out <file>", "the import file to write", "import.json")
     .option("--projects <dir>", "directory of project files", "projects")
     .option("--stack-config <file>", "stack config file; the stack name comes from Pulumi.<stack>.yaml", "Pulumi.prod.yaml")
-    .option("--ids <file>", 'JSON {"<logical name>": "<id>"} for ids the cloud assigned (Cloud Identity groups)')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  try {
-    command.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+    .option("--ids <file>", 'JSON {"<logical name>": "<id>"} for ids the cloud assigned (Cloud Identity groups)');
+  const stop = parseArguments(command, argv, io);
+  if (stop !== undefined) return stop;
   const options = command.opts<{ out: string; projects: string; stackConfig: string; ids?: string }>();
   const stack = /^Pulumi\.(.+)\.yaml$/.exec(basename(options.stackConfig))?.[1] ?? "prod";
   try {

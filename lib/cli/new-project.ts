@@ -1,10 +1,11 @@
 // `npm run new-project`: adds a staging project and its promotion files, all four or none.
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { createProject, ProjectScaffoldError } from "../scaffold/create-project";
 import { loadStackConfig } from "../stack-config/load-stack-config";
 import { runMain } from "./run-main";
+import { parseArguments } from "./parse-arguments";
 
 /** Where the command writes. */
 export interface NewProjectIo {
@@ -16,8 +17,6 @@ export interface NewProjectIo {
 
 /** Exit status when the project is refused (bad or taken name, bad owner) or the stack config is invalid. */
 export const EXIT_REFUSED = 1;
-/** Exit status for a bad command line. */
-export const EXIT_USAGE = 2;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -38,15 +37,9 @@ export async function runNewProjectCommand(argv: readonly string[], io: NewProje
     .argument("<name>", "project name: 1-18 lowercase letters, digits and hyphens (the GCP project is k8s-staging-<name>)")
     .option("--owner <github-user>", "approver of the project's images.yaml (repeatable; default: sig-k8s-infra-leads)", collect, [])
     .option("--image-path <path>", 'path below each production registry where images land (repeatable; default: <name>; "" for the root)', collect, [])
-    .option("--stack-config <file>", "stack config file, relative to the repository root", "Pulumi.prod.yaml")
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  try {
-    command.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    throw error;
-  }
+    .option("--stack-config <file>", "stack config file, relative to the repository root", "Pulumi.prod.yaml");
+  const stop = parseArguments(command, argv, io);
+  if (stop !== undefined) return stop;
   const [name] = command.processedArgs as [string];
   const options = command.opts<{ owner: string[]; imagePath: string[]; stackConfig: string }>();
   try {

@@ -1,6 +1,6 @@
 // `npm run plan`: the offline preview. Runs the real program under Pulumi's mock runtime.
 import { basename, dirname, join } from "node:path";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { runPlanDiff } from "../plan/diff/plan-diff-command";
@@ -8,6 +8,7 @@ import { planProgram } from "../plan/plan-program";
 import { summarizePlan } from "../plan/summarize-plan";
 import { declareStagingInfrastructure, loadStagingInputs } from "../provision/program";
 import { runMain } from "./run-main";
+import { parseArguments } from "./parse-arguments";
 
 /** Where the command writes. */
 export interface PlanIo {
@@ -37,15 +38,9 @@ export async function runPlanCommand(argv: readonly string[], io: PlanIo = proce
     .option("--stack-config <file>", "stack config file; the stack name comes from Pulumi.<stack>.yaml", "Pulumi.prod.yaml")
     .option("--base <rev>", "also plan the files as they were at this git revision and print what the change adds, changes and removes")
     .option("--diff <plans...>", "print what changes from plan JSON file OLD to NEW (two files), without planning")
-    .option("--markdown <file>", "with --base or --diff: also write the diff as Markdown, for a pull request comment")
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  try {
-    command.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_INVALID_INPUT;
-    throw error;
-  }
+    .option("--markdown <file>", "with --base or --diff: also write the diff as Markdown, for a pull request comment");
+  const stop = parseArguments(command, argv, io);
+  if (stop !== undefined) return stop;
   const options = command.opts<{ json?: string; projects: string; stackConfig: string; base?: string; diff?: string[]; markdown?: string }>();
   const stack = /^Pulumi\.(.+)\.yaml$/.exec(basename(options.stackConfig))?.[1] ?? "prod";
   const inputs = {

@@ -4,7 +4,7 @@
  * The command-line edge of the promoter: parses options, loads and validates the manifests, runs the
  * promotion, prints the summary, writes the JSON report, and maps the outcome to an exit code.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
@@ -18,6 +18,7 @@ import { RegistryClient } from "../registry/client";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
 import { runMain } from "./run-main";
+import { parseArguments } from "./parse-arguments";
 
 /** Exit codes of the promote command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -103,16 +104,10 @@ export async function runPromoteCli(
   argv: readonly string[],
   io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream & { isTTY?: boolean } } = process,
 ): Promise<number> {
-  const command = buildCommand()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  let options: PromoteCliOptions;
-  try {
-    options = command.parse(argv as string[], { from: "user" }).opts<PromoteCliOptions>();
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
-    throw error;
-  }
+  const command = buildCommand();
+  const stop = parseArguments(command, argv, io);
+  if (stop !== undefined) return stop;
+  const options = command.opts<PromoteCliOptions>();
   if (!options.thinManifestDir && !options.manifest) {
     io.stderr.write("error: give --thin-manifest-dir DIR or --manifest FILE (see --help)\n");
     return EXIT.invalid;
