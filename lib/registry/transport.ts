@@ -1,9 +1,11 @@
 /**
- * HTTP for registries on the built-in fetch: an inactivity timeout on every request and response body,
+ * HTTP for registries on keep-alive `node:http` connections: an inactivity timeout on every request and response body,
  * retries with backoff on 429/5xx/network errors, redirects followed by hand so `Authorization` never
  * reaches another origin, and hooks for rate limiting and metrics. Knows nothing of registry semantics.
  */
+import { finished as ended } from "node:stream/promises";
 import { RegistryError, parseErrorBody, redactUrl } from "./errors";
+import { HttpConnections, type HttpAnswer, type HttpExchange, type ResponseHeaders } from "./http-connections";
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry-policy";
 
 /** A request body; a function returning a fresh body makes even a stream body safe to retry. */
@@ -29,12 +31,12 @@ export interface TransportResponse {
   /** HTTP status. */
   readonly status: number;
   /** Response headers. */
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   /** The URL that answered (after redirects). */
   readonly url: string;
   /** The method of the final request (a 303 redirect turns it into GET). */
   readonly method: string;
-  /** The body stream, guarded by the stall timeout; null when the response has none. */
+  /** The body stream, guarded by the stall timeout; null for a HEAD answer. */
   readonly body: ReadableStream<Uint8Array> | null;
   /** Reads the whole body (only for small bodies: manifests, errors, token responses). */
   bytes(): Promise<Uint8Array>;
@@ -79,10 +81,6 @@ export interface RequestGate {
 
 /** Options of {@link Transport}. */
 export interface TransportOptions {
-  /** The fetch to use; default the global one. */
-  readonly fetch?: typeof fetch;
-  /** An undici dispatcher passed in every request's init (tests use a MockAgent). */
-  readonly dispatcher?: unknown;
   /** Inactivity limit: no response headers, no request body progress or no response body bytes for this long aborts. Default 60 s. */
   readonly timeoutMs?: number;
   /** Retry tunables; default {@link DEFAULT_RETRY_POLICY}. */
@@ -104,15 +102,6 @@ export interface TransportOptions {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
- * fetch options for a stream body. With any redirect mode but "error" (and no window), undici's fetch tees the
- * request body so it could follow a redirect, and the branch it keeps is never read: it holds every byte of
- * the upload until the request is done (nodejs/undici#4058) — a whole 1 GiB layer. A stream cannot be sent
- * twice, so it could not follow a redirect anyway; "error" mode skips the tee and turns a redirect into a
- * network error, reported by {@link redirectedStreamError}.
- */
-const STREAMED_BODY_INIT = { duplex: "half", redirect: "error", window: null } as const;
-
-/**
  * Sends requests with timeouts, retries and safe redirects. Non-retryable responses (2xx, 3xx without
  * Location, 4xx) are returned for the caller to interpret; retryable ones are retried and, when attempts run
  * out, thrown.
@@ -124,6 +113,7 @@ const STREAMED_BODY_INIT = { duplex: "half", redirect: "error", window: null } a
 export class Transport {
   private readonly options: TransportOptions;
   private readonly policy: RetryPolicy;
+  private readonly connections = new HttpConnections();
 
   /** @param options hooks and tunables, all optional */
   constructor(options: TransportOptions = {}) {
@@ -176,7 +166,7 @@ export class Transport {
     await (this.options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(delay);
   }
 
-  /** Follows redirects of requests without a stream body (a stream body is sent in fetch's "error" redirect mode). */
+  /** Follows redirects; a request with a stream body cannot be sent again, so its redirect is an error. */
   private async followRedirects(request: TransportRequest): Promise<TransportResponse> {
     let { method, url } = request;
     let headers: Record<string, string> = { ...request.headers };
@@ -187,6 +177,7 @@ export class Transport {
       const location = response.headers.get("location");
       if (!REDIRECTS.has(response.status) || location === null) return response;
       await response.discard();
+      if (body instanceof ReadableStream) throw redirectedStreamError(method, url);
       if (hop >= maxRedirects) {
         throw new RegistryError(`more than ${maxRedirects} redirects`, { method, url, status: response.status, retryable: false });
       }
@@ -208,7 +199,8 @@ export class Transport {
 
   /** One HTTP exchange with its inactivity timer, gate slot and observer event. */
   private async exchange(method: string, url: string, headers: Record<string, string>, body: RequestBody | undefined): Promise<TransportResponse> {
-    const host = new URL(url).host;
+    const target = new URL(url);
+    const host = target.host;
     const releaseGate = this.options.gate ? await this.options.gate.acquire(host) : () => {};
     let slotHeld = true;
     const release = () => {
@@ -216,12 +208,12 @@ export class Transport {
       slotHeld = false;
       releaseGate();
     };
-    const controller = new AbortController();
     const timeoutMs = this.options.timeoutMs ?? 60_000;
     let timedOut = false;
+    let exchange: HttpExchange | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      exchange?.abort(new Error(`no progress for ${timeoutMs} ms`));
       // A body nobody reads would otherwise hold its gate slot (and the host's in-flight cap) for good.
       release();
     }, timeoutMs);
@@ -244,89 +236,111 @@ export class Transport {
         method, url, status, code: timedOut ? "TIMEOUT" : "NETWORK", retryable: true, cause: error,
       });
     const sentBody = body instanceof ReadableStream
-      ? guard(body, (n) => { bytesSent += n; timer.refresh(); }, () => {}, (e) => e)
+      ? guard(body, (n) => { bytesSent += n; timer.refresh(); })
       : body;
     if (body !== undefined && !(body instanceof ReadableStream)) bytesSent = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-    let raw: Response;
+    let answer: HttpAnswer;
     try {
-      const fetcher = this.options.fetch ?? fetch;
-      raw = await fetcher(url, {
-        method, headers, body: sentBody, signal: controller.signal,
-        ...(sentBody instanceof ReadableStream ? STREAMED_BODY_INIT : { redirect: "manual" }),
-        ...(this.options.dispatcher === undefined ? {} : { dispatcher: this.options.dispatcher }),
-      } as RequestInit);
+      exchange = this.connections.send({ method, url: target, headers, body: sentBody });
+      answer = await exchange.answer;
     } catch (error) {
       // A failure of our own body stream (e.g. the source blob's digest check) is the real story, not the socket.
-      const own = (error as { cause?: unknown }).cause;
-      const wrapped = own instanceof RegistryError ? own
-        : sentBody instanceof ReadableStream && isRedirectRefusal(own) ? redirectedStreamError(method, url)
-        : failure(error, undefined);
+      const wrapped = error instanceof RegistryError ? error : failure(error, undefined);
       finish(undefined, wrapped);
       throw wrapped;
     }
     timer.refresh();
-    const status = raw.status;
-    const stream = raw.body === null
-      ? null
-      : guard(raw.body, (n) => { bytesReceived += n; timer.refresh(); }, () => finish(status), (error) => {
-        const wrapped = failure(error, status);
+    const status = answer.status;
+    if (method === "HEAD") {
+      // No body follows; reading the (empty) message to its end hands the connection back to the pool.
+      answer.body.resume();
+      await ended(answer.body).catch(() => {});
+      finish(status);
+      return headOnly(answer, url, method);
+    }
+    const chunks = answer.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+    /** The next body chunk, with the inactivity timer, byte count and observer event kept up to date. */
+    const next = async (): Promise<IteratorResult<Uint8Array>> => {
+      try {
+        const chunk = await chunks.next();
+        if (chunk.done) finish(status);
+        else {
+          bytesReceived += chunk.value.byteLength;
+          timer.refresh();
+        }
+        return chunk;
+      } catch (error) {
+        const wrapped = error instanceof RegistryError ? error : failure(error, status);
         finish(status, wrapped);
-        return wrapped;
-      });
-    if (stream === null) finish(status);
-    const readAll = async (): Promise<Uint8Array> => {
-      if (stream === null) return new Uint8Array();
-      return new Uint8Array(await new Response(stream).arrayBuffer());
+        throw wrapped;
+      }
     };
+    /** Stops reading: the connection is closed, since the rest of the body is not wanted. */
+    const abandon = async (): Promise<void> => {
+      finish(status);
+      await chunks.return?.().catch(() => {});
+    };
+    const readAll = async (): Promise<Uint8Array> => {
+      const parts: Uint8Array[] = [];
+      for (let chunk = await next(); !chunk.done; chunk = await next()) parts.push(chunk.value);
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    };
+    let stream: ReadableStream<Uint8Array> | undefined;
     return {
-      status, headers: raw.headers, url, method, body: stream,
+      status, headers: answer.headers, url, method,
+      get body() {
+        stream ??= new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const chunk = await next();
+            if (chunk.done) controller.close();
+            else controller.enqueue(chunk.value);
+          },
+          cancel: abandon,
+        }, { highWaterMark: 0 });
+        return stream;
+      },
       bytes: readAll,
       text: async () => new TextDecoder().decode(await readAll()),
       discard: async () => {
-        if (stream !== null) await stream.cancel().catch(() => {});
-        finish(status);
+        // A short body is cheaper read to its end than the connection is to reopen.
+        if (isShortBody(answer.headers)) await readAll().catch(() => {});
+        else await abandon();
       },
     };
   }
 }
 
-/**
- * Re-exposes a stream, reporting each chunk's size, its end, and mapping its errors (so an abort by the
- * inactivity timer surfaces as a TIMEOUT RegistryError rather than a bare AbortError).
- */
-function guard(
-  source: ReadableStream<Uint8Array>,
-  onChunk: (bytes: number) => void,
-  onEnd: () => void,
-  mapError: (error: unknown) => unknown,
-): ReadableStream<Uint8Array> {
+/** The response to a HEAD: headers only. */
+function headOnly(answer: HttpAnswer, url: string, method: string): TransportResponse {
+  const empty = async () => new Uint8Array();
+  return {
+    status: answer.status, headers: answer.headers, url, method, body: null,
+    bytes: empty, text: async () => "", discard: async () => {},
+  };
+}
+
+/** Bodies up to this size are read to their end rather than cut off when discarded. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+function isShortBody(headers: ResponseHeaders): boolean {
+  const length = headers.get("content-length");
+  return length !== null && Number(length) <= DRAIN_LIMIT_BYTES;
+}
+
+/** Re-exposes a request body stream, reporting each chunk's size as it is handed to the connection. */
+function guard(source: ReadableStream<Uint8Array>, onChunk: (bytes: number) => void): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          onEnd();
-          controller.close();
-          return;
-        }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else {
         onChunk(value.byteLength);
         controller.enqueue(value);
-      } catch (error) {
-        controller.error(mapError(error));
       }
     },
-    async cancel(reason) {
-      onEnd();
-      await reader.cancel(reason);
-    },
+    cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
-}
-
-/** undici's network error for a redirect answer in "error" redirect mode: `TypeError("fetch failed", { cause: Error("unexpected redirect") })`. */
-function isRedirectRefusal(cause: unknown): boolean {
-  // Duck-typed: the error comes from Node's own realm, where `instanceof Error` may not hold (jest, vm).
-  return typeof cause === "object" && cause !== null && (cause as { message?: unknown }).message === "unexpected redirect";
 }
 
 function redirectedStreamError(method: string, url: string): RegistryError {
@@ -335,8 +349,7 @@ function redirectedStreamError(method: string, url: string): RegistryError {
 
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  // fetch says only "fetch failed"; the reason (ECONNREFUSED, bad port, socket hang up) is in its cause.
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const detail = typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : undefined;
-  return detail === undefined ? message : `${message} (${detail})`;
+  // Node's socket errors carry the reason as a code (ECONNREFUSED, ECONNRESET); "socket hang up" has one too.
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && !message.includes(code) ? `${message} (${code})` : message;
 }

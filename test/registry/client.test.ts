@@ -1,40 +1,43 @@
-import { MockAgent } from "undici";
 import { RegistryClient } from "../../lib/registry/client";
 import { copyImage } from "../../lib/registry/copy";
 import type { Credential } from "../../lib/registry/credentials";
 import { sha256Digest } from "../../lib/registry/digest";
 import { MANIFEST_ACCEPT, OCI_MANIFEST } from "../../lib/registry/media-types";
+import type { RepositoryRef } from "../../lib/registry/reference";
+import { startScriptedOrigin, type ScriptedOrigin } from "../harness/scripted-origin";
 
-const REGISTRY = "http://127.0.0.1:5000";
-const AUTH = "http://127.0.0.1:5001";
-const host = "127.0.0.1:5000";
-const src = { host, path: "staging/app" };
-const dst = { host, path: "prod/app" };
-let agent: MockAgent;
+let registry: ScriptedOrigin;
+let auth: ScriptedOrigin;
+let src: RepositoryRef;
+let dst: RepositoryRef;
+let bearerChallenge: Record<string, string>;
 
-beforeEach(() => {
-  agent = new MockAgent();
-  agent.disableNetConnect();
+beforeEach(async () => {
+  registry = await startScriptedOrigin();
+  auth = await startScriptedOrigin();
+  src = { host: registry.host, path: "staging/app" };
+  dst = { host: registry.host, path: "prod/app" };
+  bearerChallenge = { "www-authenticate": `Bearer realm="${auth.url}/token",service="reg"` };
 });
-afterEach(() => agent.close());
+afterEach(async () => {
+  await Promise.all([registry.close(), auth.close()]);
+  expect([...registry.unmatched, ...auth.unmatched]).toEqual([]);
+});
 
 function client(credential?: Credential, extra: object = {}): RegistryClient {
-  return new RegistryClient({ dispatcher: agent, credentials: async () => credential, sleep: async () => {}, ...extra });
+  return new RegistryClient({ credentials: async () => credential, sleep: async () => {}, ...extra });
 }
-const headersOf = (opts: { headers?: unknown }) => opts.headers as Record<string, string>;
-const bearerChallenge = { "www-authenticate": `Bearer realm="${AUTH}/token",service="reg"` };
 
 test("401 challenge → token with the credential → retried request carries the token, later requests reuse it", async () => {
-  const registry = agent.get(REGISTRY);
   const tokenRequests: string[] = [];
   const authorizations: Array<string | undefined> = [];
   registry.intercept({ path: "/v2/staging/app/tags/list", method: "GET" }).reply(401, "", { headers: bearerChallenge });
-  registry.intercept({ path: "/v2/staging/app/tags/list", method: "GET" }).reply(200, (opts) => {
-    authorizations.push(headersOf(opts).authorization);
+  registry.intercept({ path: "/v2/staging/app/tags/list", method: "GET" }).reply(200, (request) => {
+    authorizations.push(request.headers.authorization);
     return JSON.stringify({ name: "staging/app", tags: ["v1"] });
   }).times(2);
-  agent.get(AUTH).intercept({ path: (p) => p.startsWith("/token"), method: "GET" }).reply(200, (opts) => {
-    tokenRequests.push(`${opts.path} ${headersOf(opts).authorization}`);
+  auth.intercept({ path: "/token?service=reg&scope=repository%3Astaging%2Fapp%3Apull", method: "GET" }).reply(200, (request) => {
+    tokenRequests.push(`${request.path} ${request.headers.authorization}`);
     return JSON.stringify({ token: "T1", expires_in: 300 });
   });
   const c = client({ kind: "basic", username: "u", password: "p" });
@@ -45,46 +48,43 @@ test("401 challenge → token with the credential → retried request carries th
 });
 
 test("a mount asks for one token scoped push,pull on the destination and pull on the source", async () => {
-  const registry = agent.get(REGISTRY);
   const mountPath = "/v2/prod/app/blobs/uploads/?mount=sha256%3Aaa&from=staging%2Fapp";
   registry.intercept({ path: mountPath, method: "POST" }).reply(401, "", { headers: bearerChallenge });
   registry.intercept({ path: mountPath, method: "POST" }).reply(201, "");
   let tokenPath = "";
-  agent.get(AUTH).intercept({ path: (p) => p.startsWith("/token"), method: "GET" }).reply(200, (opts) => ((tokenPath = opts.path), '{"access_token":"T"}'));
+  const scopes = "scope=repository%3Aprod%2Fapp%3Apull%2Cpush&scope=repository%3Astaging%2Fapp%3Apull";
+  auth.intercept({ path: `/token?service=reg&${scopes}`, method: "GET" }).reply(200, (request) => ((tokenPath = request.path), '{"access_token":"T"}'));
   expect(await client().mountBlob(dst, "sha256:aa", src)).toBe("mounted");
-  expect(new URL(tokenPath, AUTH).searchParams.getAll("scope")).toEqual(["repository:prod/app:pull,push", "repository:staging/app:pull"]);
+  expect(new URL(tokenPath, auth.url).searchParams.getAll("scope")).toEqual(["repository:prod/app:pull,push", "repository:staging/app:pull"]);
 });
 
 test("an identity token is exchanged with the OAuth2 refresh-token grant", async () => {
-  const registry = agent.get(REGISTRY);
   registry.intercept({ path: "/v2/", method: "GET" }).reply(401, "", { headers: bearerChallenge });
   registry.intercept({ path: "/v2/", method: "GET" }).reply(200, "{}");
   let form = "";
-  agent.get(AUTH).intercept({ path: "/token", method: "POST" }).reply(200, (opts) => ((form = String(opts.body)), '{"token":"T"}'));
-  await client({ kind: "identityToken", username: "<token>", token: "R" }).ping(host);
+  auth.intercept({ path: "/token", method: "POST" }).reply(200, (request) => ((form = request.body.toString()), '{"token":"T"}'));
+  await client({ kind: "identityToken", username: "<token>", token: "R" }).ping(registry.host);
   expect(Object.fromEntries(new URLSearchParams(form))).toEqual({ grant_type: "refresh_token", refresh_token: "R", client_id: "k8s-staging-promoter", service: "reg" });
 });
 
 test("a Basic challenge is answered with the host's credential; without one it is UNAUTHORIZED", async () => {
-  const registry = agent.get(REGISTRY);
   const basic = { headers: { "www-authenticate": 'Basic realm="r"' } };
   registry.intercept({ path: "/v2/", method: "GET" }).reply(401, "", basic);
   let seen = "";
-  registry.intercept({ path: "/v2/", method: "GET" }).reply(200, (opts) => ((seen = headersOf(opts).authorization ?? ""), "{}"));
+  registry.intercept({ path: "/v2/", method: "GET" }).reply(200, (request) => ((seen = request.headers.authorization ?? ""), "{}"));
   registry.intercept({ path: "/v2/", method: "GET" }).reply(401, "", basic);
-  await client({ kind: "basic", username: "a", password: "b" }).ping(host);
+  await client({ kind: "basic", username: "a", password: "b" }).ping(registry.host);
   expect(seen).toBe(`Basic ${Buffer.from("a:b").toString("base64")}`);
-  await expect(client().ping(host)).rejects.toThrow(`GET ${REGISTRY}/v2/: 401 UNAUTHORIZED: authentication required (Basic)`);
+  await expect(client().ping(registry.host)).rejects.toThrow(`GET ${registry.url}/v2/: 401 UNAUTHORIZED: authentication required (Basic)`);
 });
 
 test("a refused token request is UNAUTHORIZED and not retried", async () => {
-  agent.get(REGISTRY).intercept({ path: "/v2/", method: "GET" }).reply(401, "", { headers: bearerChallenge });
-  agent.get(AUTH).intercept({ path: (p) => p.startsWith("/token"), method: "GET" }).reply(403, "denied");
-  await expect(client().ping(host)).rejects.toThrow(`GET ${AUTH}/token?service=reg: 403 UNAUTHORIZED: token request refused: denied`);
+  registry.intercept({ path: "/v2/", method: "GET" }).reply(401, "", { headers: bearerChallenge });
+  auth.intercept({ path: "/token?service=reg", method: "GET" }).reply(403, "denied");
+  await expect(client().ping(registry.host)).rejects.toThrow(`GET ${auth.url}/token?service=reg: 403 UNAUTHORIZED: token request refused: denied`);
 });
 
 test("tags list follows Link pages and returns the Google digest → tags extension", async () => {
-  const registry = agent.get(REGISTRY);
   registry.intercept({ path: "/v2/staging/app/tags/list", method: "GET" }).reply(200, JSON.stringify({
     tags: ["a", "b"], manifest: { "sha256:1": { tag: ["a", "b"], mediaType: OCI_MANIFEST, imageSizeBytes: "9" } },
   }), { headers: { link: '</v2/staging/app/tags/list?last=b&n=2>; rel="next"' } });
@@ -104,23 +104,22 @@ test("tags list follows Link pages and returns the Google digest → tags extens
 test("manifests: Accept carries all four types; GET checks the digest; PUT sends the exact media type", async () => {
   const bytes = new TextEncoder().encode('{"schemaVersion":2}');
   const digest = sha256Digest(bytes);
-  const registry = agent.get(REGISTRY);
   const accepts: string[] = [];
-  registry.intercept({ path: `/v2/staging/app/manifests/${digest}`, method: "HEAD" }).reply(200, (opts) => ((accepts.push(headersOf(opts).accept ?? ""), "")), {
+  registry.intercept({ path: `/v2/staging/app/manifests/${digest}`, method: "HEAD" }).reply(200, (request) => ((accepts.push(request.headers.accept ?? ""), "")), {
     headers: { "docker-content-digest": digest, "content-type": OCI_MANIFEST, "content-length": String(bytes.length) },
   });
-  registry.intercept({ path: `/v2/staging/app/manifests/${digest}`, method: "GET" }).reply(200, (opts) => (accepts.push(headersOf(opts).accept ?? ""), Buffer.from(bytes)), {
+  registry.intercept({ path: `/v2/staging/app/manifests/${digest}`, method: "GET" }).reply(200, (request) => (accepts.push(request.headers.accept ?? ""), Buffer.from(bytes)), {
     headers: { "content-type": `${OCI_MANIFEST}; charset=utf-8` },
   });
   registry.intercept({ path: "/v2/staging/app/manifests/v1", method: "GET" }).reply(200, "tampered", { headers: { "docker-content-digest": digest } });
   let putType = "";
-  registry.intercept({ path: "/v2/prod/app/manifests/v1", method: "PUT" }).reply(201, (opts) => ((putType = headersOf(opts)["content-type"] ?? ""), ""), {
+  registry.intercept({ path: "/v2/prod/app/manifests/v1", method: "PUT" }).reply(201, (request) => ((putType = request.headers["content-type"] ?? ""), ""), {
     headers: { "docker-content-digest": digest },
   });
   const c = client();
   expect(await c.headManifest(src, digest)).toEqual({ digest, mediaType: OCI_MANIFEST, size: bytes.length });
   expect(await c.getManifest(src, digest)).toEqual({ digest, mediaType: OCI_MANIFEST, bytes: new Uint8Array(bytes) });
-  await expect(c.getManifest(src, "v1")).rejects.toThrow(`GET ${REGISTRY}/v2/staging/app/manifests/v1: 200 DIGEST_MISMATCH: manifest bytes hash to ${sha256Digest(new TextEncoder().encode("tampered"))}, expected ${digest}`);
+  await expect(c.getManifest(src, "v1")).rejects.toThrow(`GET ${registry.url}/v2/staging/app/manifests/v1: 200 DIGEST_MISMATCH: manifest bytes hash to ${sha256Digest(new TextEncoder().encode("tampered"))}, expected ${digest}`);
   expect(await c.putManifest(dst, "v1", bytes, OCI_MANIFEST)).toBe(digest);
   expect(putType).toBe(OCI_MANIFEST);
   expect(accepts).toEqual([MANIFEST_ACCEPT, MANIFEST_ACCEPT]);
@@ -140,19 +139,19 @@ describe("copyImage on one host", () => {
   const digest = sha256Digest(manifest);
 
   test("mounts when the registry answers 201 and uploads into the session when it answers 202", async () => {
-    const registry = agent.get(REGISTRY);
     registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "HEAD" }).reply(404, "");
     registry.intercept({ path: `/v2/staging/app/manifests/${digest}`, method: "GET" }).reply(200, Buffer.from(manifest), { headers: { "content-type": OCI_MANIFEST } });
-    registry.intercept({ path: (p) => p.startsWith("/v2/prod/app/blobs/sha256:"), method: "HEAD" }).reply(404, "").times(2);
+    registry.intercept({ path: `/v2/prod/app/blobs/${sha256Digest(config)}`, method: "HEAD" }).reply(404, "");
+    registry.intercept({ path: `/v2/prod/app/blobs/${sha256Digest(layer)}`, method: "HEAD" }).reply(404, "");
     registry.intercept({ path: `/v2/prod/app/blobs/uploads/?mount=${encodeURIComponent(sha256Digest(config))}&from=staging%2Fapp`, method: "POST" }).reply(201, "");
     registry.intercept({ path: `/v2/prod/app/blobs/uploads/?mount=${encodeURIComponent(sha256Digest(layer))}&from=staging%2Fapp`, method: "POST" })
       .reply(202, "", { headers: { location: "/v2/prod/app/blobs/uploads/u1?_state=S" } });
     registry.intercept({ path: `/v2/staging/app/blobs/${sha256Digest(layer)}`, method: "GET" }).reply(200, Buffer.from(layer));
     let uploaded = "";
     registry.intercept({ path: `/v2/prod/app/blobs/uploads/u1?_state=S&digest=${encodeURIComponent(sha256Digest(layer))}`, method: "PUT" })
-      .reply(201, (opts) => ((uploaded = `${headersOf(opts)["content-type"]} ${headersOf(opts)["content-length"]}`), ""), { headers: { "docker-content-digest": sha256Digest(layer) } });
+      .reply(201, (request) => ((uploaded = `${request.headers["content-type"]} ${request.headers["content-length"]}`), ""), { headers: { "docker-content-digest": sha256Digest(layer) } });
     let putBody = "";
-    registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "PUT" }).reply(201, (opts) => ((putBody = Buffer.from(opts.body as Uint8Array).toString()), ""), { headers: { "docker-content-digest": digest } });
+    registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "PUT" }).reply(201, (request) => ((putBody = request.body.toString()), ""), { headers: { "docker-content-digest": digest } });
     const result = await copyImage(client(), src, dst, digest);
     const { manifest: copied, ...counts } = result;
     expect(counts).toEqual({ manifestsWritten: 1, manifestsPresent: 0, blobsUploaded: 1, blobsMounted: 1, blobsPresent: 0, bytesUploaded: layer.length });
@@ -163,11 +162,11 @@ describe("copyImage on one host", () => {
   });
 
   test("a destination that stores another digest fails the copy", async () => {
-    const registry = agent.get(REGISTRY);
     registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "HEAD" }).reply(404, "");
     registry.intercept({ path: `/v2/staging/app/manifests/${digest}`, method: "GET" }).reply(200, Buffer.from(manifest), { headers: { "content-type": OCI_MANIFEST } });
-    registry.intercept({ path: (p) => p.startsWith("/v2/prod/app/blobs/sha256:"), method: "HEAD" }).reply(200, "").times(2);
+    registry.intercept({ path: `/v2/prod/app/blobs/${sha256Digest(config)}`, method: "HEAD" }).reply(200, "");
+    registry.intercept({ path: `/v2/prod/app/blobs/${sha256Digest(layer)}`, method: "HEAD" }).reply(200, "");
     registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "PUT" }).reply(201, "", { headers: { "docker-content-digest": "sha256:other" } });
-    await expect(copyImage(client(), src, dst, digest)).rejects.toThrow(`PUT ${host}/prod/app:${digest}: DIGEST_MISMATCH: registry stored sha256:other, expected ${digest}`);
+    await expect(copyImage(client(), src, dst, digest)).rejects.toThrow(`PUT ${registry.host}/prod/app:${digest}: DIGEST_MISMATCH: registry stored sha256:other, expected ${digest}`);
   });
 });

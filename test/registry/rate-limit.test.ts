@@ -3,10 +3,10 @@
  * is an exact schedule and nothing really sleeps.
  */
 import { setImmediate as turn } from "node:timers/promises";
-import { MockAgent } from "undici";
 import { RegistryClient } from "../../lib/registry/client";
 import { HostRateLimiter, type HostRateLimitOptions, type LimiterClock } from "../../lib/registry/rate-limit";
 import { Transport, type RequestGate } from "../../lib/registry/transport";
+import { startScriptedOrigin, type ScriptedOrigin } from "../harness/scripted-origin";
 
 /** A clock that moves only when told, firing due sleeps in time order. */
 class FakeClock implements LimiterClock {
@@ -181,26 +181,33 @@ test.each<[string, HostRateLimitOptions]>([
 });
 
 describe("wired into the transport and the client", () => {
-  const ORIGIN = "http://127.0.0.1:5000";
-  let agent: MockAgent;
-  beforeEach(() => {
-    agent = new MockAgent();
-    agent.disableNetConnect();
+  // The registry, plus a token realm and a storage host for the redirect test.
+  let origin: ScriptedOrigin;
+  let tokens: ScriptedOrigin;
+  let storage: ScriptedOrigin;
+  beforeEach(async () => {
+    [origin, tokens, storage] = await Promise.all([startScriptedOrigin(), startScriptedOrigin(), startScriptedOrigin()]);
   });
-  afterEach(() => agent.close());
+  afterEach(async () => {
+    await Promise.all([origin.close(), tokens.close(), storage.close()]);
+    expect([...origin.unmatched, ...tokens.unmatched, ...storage.unmatched]).toEqual([]);
+  });
 
   test("a 429 with Retry-After reaches the gate, and the retry waits for the host's pause", async () => {
     const clock = new FakeClock();
     const limiter = new HostRateLimiter({ maxRps: 10, clock });
     const sleeps: number[] = [];
-    const transport = new Transport({ dispatcher: agent, gate: limiter, sleep: async (ms) => void sleeps.push(ms), now: () => 0 });
-    const pool = agent.get(ORIGIN);
-    pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "7" } });
-    pool.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
+    // The 429 travels a real socket: the fake clock may move only once the retry's wait has begun.
+    let retrying!: () => void;
+    const retried = new Promise<void>((resolve) => (retrying = resolve));
+    const transport = new Transport({ gate: limiter, sleep: async (ms) => void (sleeps.push(ms), retrying()), now: () => 0 });
+    origin.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "7" } });
+    origin.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
     let status: number | undefined;
-    const done = transport.request({ method: "GET", url: `${ORIGIN}/v2/` }).then(async (r) => ((status = r.status), await r.discard()));
+    const done = transport.request({ method: "GET", url: `${origin.url}/v2/` }).then(async (r) => ((status = r.status), await r.discard()));
+    await retried;
     await clock.advanceTo(6999);
-    expect([status, sleeps, limiter.stateFor("127.0.0.1:5000")]).toEqual([undefined, [7000], { rps: 5, inFlight: 0, queued: 1, pausedUntil: 7000 }]);
+    expect([status, sleeps, limiter.stateFor(origin.host)]).toEqual([undefined, [7000], { rps: 5, inFlight: 0, queued: 1, pausedUntil: 7000 }]);
     await clock.advanceTo(8000);
     await done;
     expect(status).toBe(200);
@@ -209,12 +216,11 @@ describe("wired into the transport and the client", () => {
   test("a 429 beyond the retry policy's Retry-After cap pauses the host only as long as the retry waits", async () => {
     const recorded: Array<[string, number | undefined]> = [];
     const gate: RequestGate = { acquire: async () => () => {}, throttled: (host, ms) => void recorded.push([host, ms]) };
-    const transport = new Transport({ dispatcher: agent, gate, sleep: async () => {}, now: () => 0, retry: { maxAttempts: 2, maxRetryAfterMs: 60_000 } });
-    const pool = agent.get(ORIGIN);
-    pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "3600" } });
-    pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "");
-    await expect(transport.request({ method: "GET", url: `${ORIGIN}/v2/` })).rejects.toThrow(`GET ${ORIGIN}/v2/: 429: giving up after 2 attempt(s)`);
-    expect(recorded).toEqual([["127.0.0.1:5000", 60_000], ["127.0.0.1:5000", undefined]]);
+    const transport = new Transport({ gate, sleep: async () => {}, now: () => 0, retry: { maxAttempts: 2, maxRetryAfterMs: 60_000 } });
+    origin.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "3600" } });
+    origin.intercept({ path: "/v2/", method: "GET" }).reply(429, "");
+    await expect(transport.request({ method: "GET", url: `${origin.url}/v2/` })).rejects.toThrow(`GET ${origin.url}/v2/: 429: giving up after 2 attempt(s)`);
+    expect(recorded).toEqual([[origin.host, 60_000], [origin.host, undefined]]);
   });
 
   test("a response body nobody reads gives its slot back when the inactivity timeout fires, once", async () => {
@@ -222,8 +228,8 @@ describe("wired into the transport and the client", () => {
     let released!: () => void;
     const releasedOnce = new Promise<void>((resolve) => (released = resolve));
     const gate: RequestGate = { acquire: async () => () => void (releases++, released()) };
-    agent.get(ORIGIN).intercept({ path: "/v2/", method: "GET" }).reply(200, "never read");
-    const response = await new Transport({ dispatcher: agent, gate, timeoutMs: 10 }).request({ method: "GET", url: `${ORIGIN}/v2/` });
+    origin.intercept({ path: "/v2/", method: "GET" }).reply(200, "never read");
+    const response = await new Transport({ gate, timeoutMs: 100 }).request({ method: "GET", url: `${origin.url}/v2/` });
     await releasedOnce;
     await response.discard();
     expect(releases).toBe(1);
@@ -232,31 +238,30 @@ describe("wired into the transport and the client", () => {
   test("every exchange passes the gate: the 401, the token request, the retried request and each redirect hop", async () => {
     const hosts: string[] = [];
     const gate: RequestGate = { acquire: async (host) => (hosts.push(host), () => {}) };
-    const client = new RegistryClient({ dispatcher: agent, gate, sleep: async () => {} });
-    const registry = agent.get(ORIGIN);
+    const client = new RegistryClient({ gate, sleep: async () => {} });
     const blob = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
-    registry.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" })
-      .reply(401, "", { headers: { "www-authenticate": 'Bearer realm="http://127.0.0.1:5001/token",service="r"' } });
-    agent.get("http://127.0.0.1:5001").intercept({ path: (p) => p.startsWith("/token"), method: "GET" }).reply(200, '{"token":"T"}');
-    registry.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" }).reply(307, "", { headers: { location: "http://127.0.0.1:5002/storage/foo" } });
-    agent.get("http://127.0.0.1:5002").intercept({ path: "/storage/foo", method: "GET" }).reply(200, "foo");
-    const { stream } = await client.getBlob({ host: "127.0.0.1:5000", path: "app" }, blob, 3);
+    origin.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" })
+      .reply(401, "", { headers: { "www-authenticate": `Bearer realm="${tokens.url}/token",service="r"` } });
+    tokens.intercept({ path: "/token?service=r&scope=repository%3Aapp%3Apull", method: "GET" }).reply(200, '{"token":"T"}');
+    origin.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" }).reply(307, "", { headers: { location: `${storage.url}/storage/foo` } });
+    storage.intercept({ path: "/storage/foo", method: "GET" }).reply(200, "foo");
+    const { stream } = await client.getBlob({ host: origin.host, path: "app" }, blob, 3);
     expect(Buffer.from(await new Response(stream).arrayBuffer()).toString()).toBe("foo");
-    expect(hosts).toEqual(["127.0.0.1:5000", "127.0.0.1:5001", "127.0.0.1:5000", "127.0.0.1:5002"]);
+    expect(hosts).toEqual([origin.host, tokens.host, origin.host, storage.host]);
   });
 
   test("the client builds a limiter from its options: with one request in flight per host, a HEAD waits for an open blob body", async () => {
-    const client = new RegistryClient({ dispatcher: agent, maxInFlightPerHost: 1, sleep: async () => {} });
-    const registry = agent.get(ORIGIN);
+    const client = new RegistryClient({ maxInFlightPerHost: 1, sleep: async () => {} });
     const blob = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
-    registry.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" }).reply(200, "foo");
-    registry.intercept({ path: "/v2/app/manifests/v1", method: "HEAD" }).reply(404, "");
-    const repo = { host: "127.0.0.1:5000", path: "app" };
+    origin.intercept({ path: `/v2/app/blobs/${blob}`, method: "GET" }).reply(200, "foo");
+    origin.intercept({ path: "/v2/app/manifests/v1", method: "HEAD" }).reply(404, "");
+    const repo = { host: origin.host, path: "app" };
     const { stream } = await client.getBlob(repo, blob, 3);
     let headAnswered = false;
     const head = client.headManifest(repo, "v1").then((answer) => ((headAnswered = true), answer));
-    await settle();
-    expect(headAnswered).toBe(false);
+    // Real time, so an unheld HEAD would have reached the server and come back.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([headAnswered, origin.requests.map((r) => r.method)]).toEqual([false, ["GET"]]);
     await new Response(stream).arrayBuffer();
     expect(await head).toBe("absent");
   });

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { MockAgent } from "undici";
 import { RegistryError } from "../../lib/registry/errors";
 import { Transport } from "../../lib/registry/transport";
+import { startScriptedOrigin, type ScriptedOrigin } from "../harness/scripted-origin";
 
 // A full collection on demand, so the test can tell which uploaded chunks are still referenced.
 setFlagsFromString("--expose-gc");
@@ -71,34 +71,32 @@ describe("a streamed request body through the real fetch", () => {
 });
 
 describe("a redirect answer to a streamed body", () => {
-  const ORIGIN = "http://127.0.0.1:5000";
-  let agent: MockAgent;
-  beforeEach(() => {
-    agent = new MockAgent();
-    agent.disableNetConnect();
+  let origin: ScriptedOrigin;
+  beforeEach(async () => (origin = await startScriptedOrigin()));
+  afterEach(async () => {
+    await origin.close();
+    expect(origin.unmatched).toEqual([]);
   });
-  afterEach(() => agent.close());
 
   test.each([
     ["a one-shot stream", () => new Blob(["abc"]).stream()],
     ["a stream factory", () => () => new Blob(["abc"]).stream()],
   ])("with %s fails with REDIRECTED_STREAM, not retried", async (_name, makeBody) => {
     let sleeps = 0;
-    agent.get(ORIGIN).intercept({ path: "/up", method: "PUT" }).reply(307, "", { headers: { location: `${ORIGIN}/elsewhere` } });
-    const transport = new Transport({ dispatcher: agent, sleep: async () => void sleeps++ });
-    const error = await transport.request({ method: "PUT", url: `${ORIGIN}/up`, body: makeBody() }).catch((e: unknown) => e);
+    origin.intercept({ path: "/up", method: "PUT" }).reply(307, "", { headers: { location: `${origin.url}/elsewhere` } });
+    const transport = new Transport({ sleep: async () => void sleeps++ });
+    const error = await transport.request({ method: "PUT", url: `${origin.url}/up`, body: makeBody() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryError);
-    expect((error as RegistryError).message).toBe(`PUT ${ORIGIN}/up: REDIRECTED_STREAM: redirected, but a streamed body cannot be sent again`);
+    expect((error as RegistryError).message).toBe(`PUT ${origin.url}/up: REDIRECTED_STREAM: redirected, but a streamed body cannot be sent again`);
     expect([(error as RegistryError).retryable, sleeps]).toEqual([false, 0]);
   });
 
   test("a byte body still follows the redirect by hand", async () => {
-    const pool = agent.get(ORIGIN);
-    pool.intercept({ path: "/up", method: "PUT" }).reply(307, "", { headers: { location: `${ORIGIN}/elsewhere` } });
+    origin.intercept({ path: "/up", method: "PUT" }).reply(307, "", { headers: { location: `${origin.url}/elsewhere` } });
     let body = "";
-    pool.intercept({ path: "/elsewhere", method: "PUT" }).reply(201, (opts) => ((body = String(opts.body)), ""));
-    const response = await new Transport({ dispatcher: agent }).request({ method: "PUT", url: `${ORIGIN}/up`, body: "abc" });
+    origin.intercept({ path: "/elsewhere", method: "PUT" }).reply(201, (request) => ((body = request.body.toString()), ""));
+    const response = await new Transport().request({ method: "PUT", url: `${origin.url}/up`, body: "abc" });
     await response.discard();
-    expect([response.status, response.url, body]).toEqual([201, `${ORIGIN}/elsewhere`, "abc"]);
+    expect([response.status, response.url, body]).toEqual([201, `${origin.url}/elsewhere`, "abc"]);
   });
 });

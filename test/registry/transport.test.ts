@@ -1,125 +1,130 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MockAgent } from "undici";
 import { RegistryError } from "../../lib/registry/errors";
 import { Transport, type RequestEvent, type TransportOptions } from "../../lib/registry/transport";
+import { startScriptedOrigin, type ScriptedOrigin } from "../harness/scripted-origin";
 
-const ORIGIN = "http://127.0.0.1:5000";
-let agent: MockAgent;
+let origin: ScriptedOrigin;
 let sleeps: number[];
 
-beforeEach(() => {
-  agent = new MockAgent();
-  agent.disableNetConnect();
+beforeEach(async () => {
+  origin = await startScriptedOrigin();
   sleeps = [];
 });
-afterEach(() => agent.close());
+afterEach(async () => {
+  await origin.close();
+  expect(origin.unmatched).toEqual([]);
+});
 
 function transport(options: TransportOptions = {}): Transport {
-  return new Transport({ dispatcher: agent, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => 0, ...options });
+  return new Transport({ sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => 0, ...options });
 }
 
 test("429 with Retry-After seconds, then success: waits what the server asked", async () => {
-  const pool = agent.get(ORIGIN);
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "7" } });
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
-  const response = await transport().request({ method: "GET", url: `${ORIGIN}/v2/` });
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "7" } });
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
+  const response = await transport().request({ method: "GET", url: `${origin.url}/v2/` });
   expect([response.status, await response.text(), sleeps]).toEqual([200, "ok", [7000]]);
 });
 
 test("429 with a Retry-After date, then success", async () => {
-  const pool = agent.get(ORIGIN);
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "Thu, 01 Jan 1970 00:00:03 GMT" } });
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
-  await (await transport().request({ method: "GET", url: `${ORIGIN}/v2/` })).discard();
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(429, "", { headers: { "retry-after": "Thu, 01 Jan 1970 00:00:03 GMT" } });
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
+  await (await transport().request({ method: "GET", url: `${origin.url}/v2/` })).discard();
   expect(sleeps).toEqual([3000]);
 });
 
 test("500 and a network error, then success: exponential backoff with jitter", async () => {
-  const pool = agent.get(ORIGIN);
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(500, "");
-  pool.intercept({ path: "/v2/", method: "GET" }).replyWithError(new Error("socket hang up"));
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
-  const response = await transport().request({ method: "GET", url: `${ORIGIN}/v2/` });
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(500, "");
+  origin.intercept({ path: "/v2/", method: "GET" }).replyWithError();
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
+  const response = await transport().request({ method: "GET", url: `${origin.url}/v2/` });
   expect(response.status).toBe(200);
   await response.discard();
   expect(sleeps).toEqual([250, 500]);
 });
 
 test("retries exhausted: RegistryError with the spec code, status and a redacted URL", async () => {
-  const pool = agent.get(ORIGIN);
   const body = JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "quota exceeded" }] });
-  pool.intercept({ path: "/v2/a/blobs/uploads/u?_state=secret", method: "GET" }).reply(429, body).times(3);
-  const error = await transport({ retry: { maxAttempts: 3 } }).request({ method: "GET", url: `${ORIGIN}/v2/a/blobs/uploads/u?_state=secret` }).catch((e: unknown) => e);
+  origin.intercept({ path: "/v2/a/blobs/uploads/u?_state=secret", method: "GET" }).reply(429, body).times(3);
+  const error = await transport({ retry: { maxAttempts: 3 } }).request({ method: "GET", url: `${origin.url}/v2/a/blobs/uploads/u?_state=secret` }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(RegistryError);
-  expect((error as RegistryError).message).toBe(`GET ${ORIGIN}/v2/a/blobs/uploads/u?_state=REDACTED: 429 TOOMANYREQUESTS: quota exceeded`);
+  expect((error as RegistryError).message).toBe(`GET ${origin.url}/v2/a/blobs/uploads/u?_state=REDACTED: 429 TOOMANYREQUESTS: quota exceeded`);
   expect([(error as RegistryError).code, (error as RegistryError).status, (error as RegistryError).retryable]).toEqual(["TOOMANYREQUESTS", 429, true]);
   expect(sleeps).toHaveLength(2);
 });
 
 test("a one-shot stream body is not retried", async () => {
-  agent.get(ORIGIN).intercept({ path: "/up", method: "PUT" }).reply(503, "");
+  origin.intercept({ path: "/up", method: "PUT" }).reply(503, "");
   const body = new Blob(["abc"]).stream();
-  await expect(transport().request({ method: "PUT", url: `${ORIGIN}/up`, body })).rejects.toThrow(`PUT ${ORIGIN}/up: 503: giving up after 1 attempt(s)`);
+  await expect(transport().request({ method: "PUT", url: `${origin.url}/up`, body })).rejects.toThrow(`PUT ${origin.url}/up: 503: giving up after 1 attempt(s)`);
   expect(sleeps).toEqual([]);
 });
 
 test("a body factory makes a stream body retryable", async () => {
-  const pool = agent.get(ORIGIN);
   const seen: string[] = [];
-  pool.intercept({ path: "/up", method: "PUT" }).reply(503, (opts) => (seen.push(String(opts.body)), ""));
-  pool.intercept({ path: "/up", method: "PUT" }).reply(201, (opts) => (seen.push(String(opts.body)), ""));
-  const response = await transport().request({ method: "PUT", url: `${ORIGIN}/up`, body: () => new TextEncoder().encode("abc") });
+  origin.intercept({ path: "/up", method: "PUT" }).reply(503, (request) => (seen.push(request.body.toString()), ""));
+  origin.intercept({ path: "/up", method: "PUT" }).reply(201, (request) => (seen.push(request.body.toString()), ""));
+  const response = await transport().request({ method: "PUT", url: `${origin.url}/up`, body: () => new TextEncoder().encode("abc") });
   expect(response.status).toBe(201);
   await response.discard();
   expect(seen).toHaveLength(2);
 });
 
-test.each([
-  ["another origin drops Authorization", "http://127.0.0.2:9000/storage/blob", undefined],
-  ["the same origin keeps Authorization", `${ORIGIN}/storage/blob`, "Bearer t"],
-])("a redirect to %s", async (_name, location, expected) => {
-  agent.get(ORIGIN).intercept({ path: "/v2/a/blobs/sha256:1", method: "GET" }).reply(307, "", { headers: { location } });
-  let seen: unknown = "not called";
-  const target = new URL(location);
-  agent.get(target.origin).intercept({ path: target.pathname, method: "GET" }).reply(200, (opts) => {
-    seen = (opts.headers as Record<string, string>).authorization;
-    return "blob";
+describe("a redirect", () => {
+  let storage: ScriptedOrigin;
+  beforeEach(async () => (storage = await startScriptedOrigin()));
+  afterEach(async () => {
+    await storage.close();
+    expect(storage.unmatched).toEqual([]);
   });
-  const response = await transport().request({ method: "GET", url: `${ORIGIN}/v2/a/blobs/sha256:1`, headers: { authorization: "Bearer t" } });
-  expect([await response.text(), response.url, seen]).toEqual(["blob", location, expected]);
+
+  test.each([
+    ["another origin drops Authorization", () => storage, undefined],
+    ["the same origin keeps Authorization", () => origin, "Bearer t"],
+  ])("to %s", async (_name, targetOf, expected) => {
+    const target = targetOf();
+    const location = `${target.url}/storage/blob`;
+    origin.intercept({ path: "/v2/a/blobs/sha256:1", method: "GET" }).reply(307, "", { headers: { location } });
+    let seen: unknown = "not called";
+    target.intercept({ path: "/storage/blob", method: "GET" }).reply(200, (request) => {
+      seen = request.headers.authorization;
+      return "blob";
+    });
+    const response = await transport().request({ method: "GET", url: `${origin.url}/v2/a/blobs/sha256:1`, headers: { authorization: "Bearer t" } });
+    expect([await response.text(), response.url, seen]).toEqual(["blob", location, expected]);
+  });
 });
 
 test("a relative redirect resolves against the request URL; a 303 turns into GET", async () => {
-  const pool = agent.get(ORIGIN);
-  pool.intercept({ path: "/v2/x", method: "POST" }).reply(303, "", { headers: { location: "../y" } });
-  pool.intercept({ path: "/y", method: "GET" }).reply(200, "done");
-  const response = await transport().request({ method: "POST", url: `${ORIGIN}/v2/x`, body: "data" });
-  expect([response.method, response.url, await response.text()]).toEqual(["GET", `${ORIGIN}/y`, "done"]);
+  origin.intercept({ path: "/v2/x", method: "POST" }).reply(303, "", { headers: { location: "../y" } });
+  origin.intercept({ path: "/y", method: "GET" }).reply(200, "done");
+  const response = await transport().request({ method: "POST", url: `${origin.url}/v2/x`, body: "data" });
+  expect([response.method, response.url, await response.text()]).toEqual(["GET", `${origin.url}/y`, "done"]);
 });
 
 test("a redirect loop stops after maxRedirects", async () => {
-  agent.get(ORIGIN).intercept({ path: "/loop", method: "GET" }).reply(302, "", { headers: { location: "/loop" } }).times(3);
-  await expect(transport({ maxRedirects: 2 }).request({ method: "GET", url: `${ORIGIN}/loop` })).rejects.toThrow(`GET ${ORIGIN}/loop: 302: more than 2 redirects`);
+  origin.intercept({ path: "/loop", method: "GET" }).reply(302, "", { headers: { location: "/loop" } }).times(3);
+  await expect(transport({ maxRedirects: 2 }).request({ method: "GET", url: `${origin.url}/loop` })).rejects.toThrow(`GET ${origin.url}/loop: 302: more than 2 redirects`);
 });
 
 test("the observer sees every exchange and the gate is released once per exchange", async () => {
-  const pool = agent.get(ORIGIN);
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(500, "x");
-  pool.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
-  pool.intercept({ path: "/v2/?token=abc", method: "PUT" }).reply(200, "hello");
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(500, "x");
+  origin.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
+  origin.intercept({ path: "/v2/?token=abc", method: "PUT" }).reply(200, "hello");
   const events: RequestEvent[] = [];
   const gateLog: string[] = [];
   const gate = { acquire: async (host: string) => (gateLog.push(`acquire ${host}`), () => void gateLog.push("release")) };
   const t = transport({ observer: (e) => events.push(e), gate });
-  await (await t.request({ method: "GET", url: `${ORIGIN}/v2/` })).text();
-  await (await t.request({ method: "PUT", url: `${ORIGIN}/v2/?token=abc`, body: "12345" })).text();
+  await (await t.request({ method: "GET", url: `${origin.url}/v2/` })).text();
+  await (await t.request({ method: "PUT", url: `${origin.url}/v2/?token=abc`, body: "12345" })).text();
   expect(events).toEqual([
-    { method: "GET", url: `${ORIGIN}/v2/`, status: 500, bytesSent: 0, bytesReceived: 1 },
-    { method: "GET", url: `${ORIGIN}/v2/`, status: 200, bytesSent: 0, bytesReceived: 2 },
-    { method: "PUT", url: `${ORIGIN}/v2/?token=REDACTED`, status: 200, bytesSent: 5, bytesReceived: 5 },
+    { method: "GET", url: `${origin.url}/v2/`, status: 500, bytesSent: 0, bytesReceived: 1 },
+    { method: "GET", url: `${origin.url}/v2/`, status: 200, bytesSent: 0, bytesReceived: 2 },
+    { method: "PUT", url: `${origin.url}/v2/?token=REDACTED`, status: 200, bytesSent: 5, bytesReceived: 5 },
   ]);
-  expect(gateLog).toEqual(["acquire 127.0.0.1:5000", "release", "acquire 127.0.0.1:5000", "release", "acquire 127.0.0.1:5000", "release"]);
+  const acquire = `acquire ${origin.host}`;
+  expect(gateLog).toEqual([acquire, "release", acquire, "release", acquire, "release"]);
 });
 
 describe("timeouts against a real socket on 127.0.0.1", () => {
@@ -153,5 +158,44 @@ describe("timeouts against a real socket on 127.0.0.1", () => {
     const response = await t.request({ method: "GET", url: `${origin}/body` });
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow(`GET ${origin}/body: 200 TIMEOUT: no progress for 100 ms`);
+  });
+});
+
+describe("connections", () => {
+  test("HEADs and small bodies, read or discarded, reuse one keep-alive connection", async () => {
+    origin.intercept({ path: "/v2/a/manifests/v1", method: "HEAD" }).reply(200, "", { headers: { "docker-content-digest": "sha256:1" } }).times(3);
+    origin.intercept({ path: "/v2/a/tags/list", method: "GET" }).reply(200, '{"tags":["v1"]}').times(2);
+    const t = transport();
+    for (let i = 0; i < 3; i++) {
+      const head = await t.request({ method: "HEAD", url: `${origin.url}/v2/a/manifests/v1` });
+      expect([head.status, head.headers.get("Docker-Content-Digest"), head.body]).toEqual([200, "sha256:1", null]);
+    }
+    expect(await (await t.request({ method: "GET", url: `${origin.url}/v2/a/tags/list` })).text()).toBe('{"tags":["v1"]}');
+    await (await t.request({ method: "GET", url: `${origin.url}/v2/a/tags/list` })).discard();
+    expect([origin.requests.length, origin.connections]).toEqual([5, 1]);
+  });
+
+  test("discarding a large body closes its connection instead of reading it", async () => {
+    const large = Buffer.alloc(1024 * 1024, 7);
+    origin.intercept({ path: "/v2/a/blobs/sha256:big", method: "GET" }).reply(200, large, { headers: { "content-length": String(large.byteLength) } });
+    origin.intercept({ path: "/v2/", method: "GET" }).reply(200, "ok");
+    const t = transport();
+    const events: RequestEvent[] = [];
+    const observed = transport({ observer: (event) => events.push(event) });
+    await (await observed.request({ method: "GET", url: `${origin.url}/v2/a/blobs/sha256:big` })).discard();
+    expect(events[0]!.bytesReceived).toBeLessThan(large.byteLength);
+    await (await t.request({ method: "GET", url: `${origin.url}/v2/` })).discard();
+    expect(origin.connections).toBe(2);
+  });
+
+  test("request framing: a body-less POST says Content-Length: 0, a buffer body its length, and the user agent is ours", async () => {
+    origin.intercept({ path: "/v2/a/blobs/uploads/", method: "POST" }).reply(202, "");
+    origin.intercept({ path: "/v2/a/manifests/v1", method: "PUT" }).reply(201, "");
+    const t = transport();
+    await (await t.request({ method: "POST", url: `${origin.url}/v2/a/blobs/uploads/` })).discard();
+    await (await t.request({ method: "PUT", url: `${origin.url}/v2/a/manifests/v1`, body: "{}" })).discard();
+    const [post, put] = origin.requests;
+    expect([post!.headers["content-length"], post!.headers["transfer-encoding"], put!.headers["content-length"], put!.body.toString()]).toEqual(["0", undefined, "2", "{}"]);
+    expect(post!.headers["user-agent"]).toBe("k8s-staging-promoter");
   });
 });

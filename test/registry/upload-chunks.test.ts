@@ -1,7 +1,8 @@
-import { MockAgent } from "undici";
 import { RegistryClient } from "../../lib/registry/client";
 import { sha256Digest } from "../../lib/registry/digest";
+import type { RepositoryRef } from "../../lib/registry/reference";
 import { chunksOf, sliceStream } from "../../lib/registry/upload-helpers";
+import { startScriptedOrigin, type ScriptedOrigin } from "../harness/scripted-origin";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -50,42 +51,42 @@ describe("sliceStream", () => {
 });
 
 describe("chunked blob upload", () => {
-  const REGISTRY = "http://127.0.0.1:5000";
-  const repo = { host: "127.0.0.1:5000", path: "prod/app" };
   const blob = encode("0123456789");
   const digest = sha256Digest(blob);
-  let agent: MockAgent;
-  beforeEach(() => {
-    agent = new MockAgent();
-    agent.disableNetConnect();
+  let origin: ScriptedOrigin;
+  let repo: RepositoryRef;
+  beforeEach(async () => {
+    origin = await startScriptedOrigin();
+    repo = { host: origin.host, path: "prod/app" };
   });
-  afterEach(() => agent.close());
+  afterEach(async () => {
+    await origin.close();
+    expect(origin.unmatched).toEqual([]);
+  });
 
   test("sends PATCH chunks with their ranges, resends a refused chunk's bytes, then completes with PUT", async () => {
-    const registry = agent.get(REGISTRY);
     const patches: string[] = [];
     const patch = (from: string, to: string, range: string) =>
-      registry.intercept({ path: `/v2/prod/app/blobs/uploads/${from}`, method: "PATCH" }).reply(202, async (opts) => {
-        const body = Buffer.from(await new Response(opts.body as ReadableStream).arrayBuffer()).toString();
-        patches.push(`${(opts.headers as Record<string, string>)["content-range"]} ${body}`);
+      origin.intercept({ path: `/v2/prod/app/blobs/uploads/${from}`, method: "PATCH" }).reply(202, (request) => {
+        patches.push(`${request.headers["content-range"]} ${request.body.toString()}`);
         return "";
       }, { headers: { location: `/v2/prod/app/blobs/uploads/${to}`, range } });
     patch("u0", "u1", "0-3");
-    registry.intercept({ path: "/v2/prod/app/blobs/uploads/u1", method: "PATCH" }).reply(503, "");
+    origin.intercept({ path: "/v2/prod/app/blobs/uploads/u1", method: "PATCH" }).reply(503, "");
     patch("u1", "u2", "0-7");
     patch("u2", "u3", "0-9");
-    registry.intercept({ path: `/v2/prod/app/blobs/uploads/u3?digest=${encodeURIComponent(digest)}`, method: "PUT" })
+    origin.intercept({ path: `/v2/prod/app/blobs/uploads/u3?digest=${encodeURIComponent(digest)}`, method: "PUT" })
       .reply(201, "", { headers: { "docker-content-digest": digest } });
-    const client = new RegistryClient({ dispatcher: agent, sleep: async () => {}, chunkThresholdBytes: 4, chunkSizeBytes: 4 });
-    await client.uploadBlob(repo, { location: `${REGISTRY}/v2/prod/app/blobs/uploads/u0` }, digest, blob.length, streamOf("01234", "56789"));
+    const client = new RegistryClient({ sleep: async () => {}, chunkThresholdBytes: 4, chunkSizeBytes: 4 });
+    await client.uploadBlob(repo, { location: `${origin.url}/v2/prod/app/blobs/uploads/u0` }, digest, blob.length, streamOf("01234", "56789"));
     expect(patches).toEqual(["0-3 0123", "4-7 4567", "8-9 89"]);
   });
 
   test("a registry that acknowledges fewer bytes than were sent fails the upload", async () => {
-    agent.get(REGISTRY).intercept({ path: "/v2/prod/app/blobs/uploads/u0", method: "PATCH" })
+    origin.intercept({ path: "/v2/prod/app/blobs/uploads/u0", method: "PATCH" })
       .reply(202, "", { headers: { location: "/v2/prod/app/blobs/uploads/u1", range: "0-1" } });
-    const client = new RegistryClient({ dispatcher: agent, sleep: async () => {}, chunkThresholdBytes: 4, chunkSizeBytes: 4 });
-    const upload = client.uploadBlob(repo, { location: `${REGISTRY}/v2/prod/app/blobs/uploads/u0` }, digest, blob.length, streamOf("0123456789"));
-    await expect(upload).rejects.toThrow(`PATCH ${REGISTRY}/v2/prod/app/blobs/uploads/u0: 202 BLOB_UPLOAD_INVALID: registry acknowledged 2 bytes, 4 were sent`);
+    const client = new RegistryClient({ sleep: async () => {}, chunkThresholdBytes: 4, chunkSizeBytes: 4 });
+    const upload = client.uploadBlob(repo, { location: `${origin.url}/v2/prod/app/blobs/uploads/u0` }, digest, blob.length, streamOf("0123456789"));
+    await expect(upload).rejects.toThrow(`PATCH ${origin.url}/v2/prod/app/blobs/uploads/u0: 202 BLOB_UPLOAD_INVALID: registry acknowledged 2 bytes, 4 were sent`);
   });
 });
