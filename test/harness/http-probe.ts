@@ -4,8 +4,8 @@ import { request } from "node:http";
 export const PROBE_USER_AGENT = "k8s-staging-harness-probe";
 
 /**
- * Sends one GET over plain HTTP with `node:http`, on purpose not `fetch`: tests may install an undici
- * `MockAgent` as the global dispatcher, which must not capture the harness's own traffic.
+ * Sends one GET over plain HTTP with `node:http` and the probe's own user agent, so the harness's own traffic
+ * can be told apart in access logs.
  *
  * @param url the URL to get
  * @param timeoutMs how long to wait for the response head

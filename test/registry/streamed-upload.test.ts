@@ -51,7 +51,7 @@ describe("a streamed request body through the real fetch", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  test("is not kept in memory while the request is in flight (undici tees bodies it may redirect)", async () => {
+  test("is not kept in memory while the request is in flight (no copy is held to follow a redirect)", async () => {
     const { stream, chunks } = watchedSource();
     const allReceived = new Promise<number>((resolve) => (received = resolve));
     const pending = new Transport().request({ method: "PUT", url: `${origin}/upload`, headers: { "content-length": String(CHUNK_BYTES * CHUNKS) }, body: stream });
