@@ -1,6 +1,6 @@
 /**
- * Runs a command as a child process under GNU time (`/usr/bin/time -v`) and reports its wall time and peak
- * resident memory, so both tools are measured the same way, from outside.
+ * Runs a command as a child process under GNU time (`/usr/bin/time -v`) and reports its wall time, CPU time and
+ * peak resident memory, so both tools are measured the same way, from outside.
  */
 import { spawn } from "node:child_process";
 
@@ -10,6 +10,8 @@ export interface TimedRun {
   readonly wallSeconds: number;
   /** Peak resident set size in MiB ("Maximum resident set size"). */
   readonly peakRssMb: number;
+  /** User plus system CPU time of the command and its children, in seconds. */
+  readonly cpuSeconds: number;
   /** The command's exit code (GNU time passes it through). */
   readonly exitCode: number;
   /** The command's stdout. */
@@ -20,6 +22,8 @@ export interface TimedRun {
 
 const TIME_BINARY = "/usr/bin/time";
 const RSS_LINE = /^\s*Maximum resident set size \(kbytes\): (\d+)\s*$/m;
+const USER_LINE = /^\s*User time \(seconds\): ([\d.]+)\s*$/m;
+const SYSTEM_LINE = /^\s*System time \(seconds\): ([\d.]+)\s*$/m;
 // GNU time's report starts here; everything before it is the command's own stderr.
 const REPORT_START = /^\s*Command being timed: /m;
 
@@ -57,6 +61,7 @@ export function timedRun(command: string, args: readonly string[], env: Record<s
       resolve({
         wallSeconds,
         peakRssMb: Number(rss[1]) / 1024,
+        cpuSeconds: Number(USER_LINE.exec(errText)?.[1] ?? 0) + Number(SYSTEM_LINE.exec(errText)?.[1] ?? 0),
         exitCode: code ?? 1,
         stdout: Buffer.concat(stdout).toString("utf8"),
         stderr: errText.slice(0, reportAt),
