@@ -12,17 +12,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { digestOf, seedLayout, startRegistry, writeImage, type HarnessRegistry } from "../test/harness";
 import { writePromotionTree } from "../test/harness/promotion-tree";
-import { compilePromoteCli } from "./promote/compile-cli";
+import { PROMOTER_NODE_FLAGS, compilePromoteCli } from "./promote/compile-cli";
 import { timedRun, type TimedRun } from "./promote/timed-run";
 
 const RSS_TARGET_MB = 150;
-/**
- * Every downloaded 64 KiB piece leaves two dead buffers (the socket's and fetch's copy) that only a garbage
- * collection frees. With V8's default young generation (up to 16 MiB per semi-space, rarely collected at this
- * allocation rate) they pile up to V8's 64 MiB external-memory trigger; a 1 MiB semi-space collects them
- * every few megabytes and keeps the young heap itself small. Measured with a 1 GiB layer: 199 → 128 MiB peak RSS.
- */
-const PROMOTER_NODE_FLAGS = ["--max-semi-space-size=1"];
 const { values: args } = parseArgs({ options: { gib: { type: "string", default: "1" }, "plain-node": { type: "boolean", default: false } } });
 const nodeFlags = args["plain-node"] ? [] : PROMOTER_NODE_FLAGS;
 const layerBytes = Math.round(Number(args.gib) * 1024 ** 3);

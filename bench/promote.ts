@@ -8,7 +8,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startRegistry, type HarnessRegistry } from "../test/harness";
-import { compilePromoteCli, type CompiledCli } from "./promote/compile-cli";
+import { PROMOTER_NODE_FLAGS, compilePromoteCli, type CompiledCli } from "./promote/compile-cli";
 import { processCpuSeconds, stealSeconds } from "./promote/machine-cpu";
 import { checkTargets, formatTable, type BenchResults, type PhaseResult } from "./promote/report";
 import { timedRun, type TimedRun } from "./promote/timed-run";
@@ -130,7 +130,7 @@ async function main(): Promise<number> {
     // registries; against private loopback registries they, not the promoter, would set the pace.
     const tuning = ["--concurrency", args.concurrency, "--max-rps", args["max-rps"]];
     const ourRun = (): Promise<TimedRun> =>
-      timedRun(cli.node, [cli.entry, "--thin-manifest-dir", treeDir, "--confirm", "--quiet", ...tuning], cli.env).then((run) =>
+      timedRun(cli.node, [...PROMOTER_NODE_FLAGS, cli.entry, "--thin-manifest-dir", treeDir, "--confirm", "--quiet", ...tuning], cli.env).then((run) =>
         mustSucceed("promote --confirm", run),
       );
     const skopeoRuns = skopeoDestinations.map((destination) => (): Promise<TimedRun> =>
@@ -175,7 +175,7 @@ async function main(): Promise<number> {
       `Workload: ${spec.images} images × ${spec.platforms.length} platforms × ${spec.layersPerImage} layers ` +
         `(${spec.minLayerBytes / 1024}–${spec.maxLayerBytes / 1024} KiB), ${(workload.blobBytes / 1048576).toFixed(1)} MiB of ` +
         `distinct blobs; ${oursDestinations.length} destinations per tool (3 registries + 1 repository on the staging host).\n` +
-        `Ours: lib/cli/promote.ts bundled with esbuild, run with Node ${process.versions.node}` +
+        `Ours: lib/cli/promote.ts bundled with esbuild, run with Node ${process.versions.node} ${PROMOTER_NODE_FLAGS.join(" ")}` +
         ` (${tuning.join(" ")}); skopeo sync --all --preserve-digests, one run per destination.\n` +
         `No-op rerun: the median of ${noopRuns} runs per tool (every run's time is printed above the table).\n`,
     );
