@@ -199,3 +199,15 @@ describe("connections", () => {
     expect(post!.headers["user-agent"]).toBe("k8s-staging-promoter");
   });
 });
+
+test("a stream body that fails (a source blob's digest check) rejects with its own error, not the socket's", async () => {
+  const own = new RegistryError("blob bytes hash to sha256:x", { method: "GET", url: "http://127.0.0.1:1/v2/a/blobs/sha256:1", status: 200, code: "DIGEST_MISMATCH", retryable: true });
+  let pulls = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull: (controller) => (pulls++ === 0 ? controller.enqueue(new Uint8Array(1024)) : controller.error(own)),
+  });
+  const events: RequestEvent[] = [];
+  const error = await transport({ observer: (event) => events.push(event) }).request({ method: "PUT", url: `${origin.url}/up`, body }).catch((e: unknown) => e);
+  expect(error).toBe(own);
+  expect(events).toEqual([expect.objectContaining({ method: "PUT", status: undefined, bytesSent: 1024, error: own.message })]);
+});
