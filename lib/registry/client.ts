@@ -14,7 +14,7 @@ import { isRetryableStatus } from "./retry-policy";
 import { Transport, type RequestBody, type TransportOptions, type TransportResponse } from "./transport";
 import { chunksOf, nextPageUrl, receivedBytes, resolveLocation, sliceStream, withDigest } from "./upload-helpers";
 
-/** Options of {@link RegistryClient}; transport options (fetch, dispatcher, timeouts, retry, hooks) included. */
+/** Options of {@link RegistryClient}; transport options (timeouts, retry, gate, observer, hooks) included. */
 export interface RegistryClientOptions extends TransportOptions {
   /** Hosts spoken to over plain HTTP besides loopback ones (`--insecure-registry`). */
   readonly insecureHosts?: readonly string[];
@@ -292,7 +292,7 @@ export class RegistryClient {
       let sent = 0;
       for await (const chunk of chunksOf(stream, this.options.chunkSizeBytes ?? 16 * 1024 * 1024)) {
         const headers = { "content-type": "application/octet-stream", "content-range": `${sent}-${sent + chunk.byteLength - 1}`, "content-length": String(chunk.byteLength) };
-        // A stream body, so fetch neither copies the chunk nor buffers it; a factory, so the chunk can be resent.
+        // A stream body in slices, so the inactivity timer sees steady progress; a factory, so the chunk can be resent.
         const body = () => sliceStream(chunk, UPLOAD_SLICE_BYTES);
         const response = await this.send(repo.host, { method: "PATCH", url: location, scopes, headers, body });
         if (response.status !== 202) await fail(response, "blob chunk upload failed");

@@ -10,7 +10,7 @@ export interface FanOutBranch {
   readonly stream: ReadableStream<Uint8Array>;
   /**
    * Stops waiting for this branch: the others go on without it (the source is cancelled once no branch is
-   * left). Works whether or not the stream is locked, e.g. by a `fetch` that failed; idempotent, and a no-op
+   * left). Works whether or not the stream is locked, e.g. by a request that failed; idempotent, and a no-op
    * after the stream ended.
    */
   detach(): void;

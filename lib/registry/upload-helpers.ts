@@ -81,7 +81,7 @@ export async function* chunksOf(stream: ReadableStream<Uint8Array>, size: number
  * @param sliceBytes the largest slice, > 0
  * @returns a stream of consecutive views of `bytes`
  * @throws RangeError when `sliceBytes` is not a positive integer
- * @example await fetch(url, { method: "PATCH", body: sliceStream(chunk, 256 * 1024), duplex: "half" });
+ * @example await transport.request({ method: "PATCH", url, body: () => sliceStream(chunk, 256 * 1024) });
  */
 export function sliceStream(bytes: Uint8Array, sliceBytes: number): ReadableStream<Uint8Array> {
   if (!Number.isSafeInteger(sliceBytes) || sliceBytes <= 0) throw new RangeError(`slice size must be a positive integer, got ${sliceBytes}`);
