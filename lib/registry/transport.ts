@@ -258,56 +258,75 @@ export class Transport {
       finish(status);
       return headOnly(answer, url, method);
     }
-    const chunks = answer.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-    /** The next body chunk, with the inactivity timer, byte count and observer event kept up to date. */
-    const next = async (): Promise<IteratorResult<Uint8Array>> => {
-      try {
-        const chunk = await chunks.next();
-        if (chunk.done) finish(status);
-        else {
-          bytesReceived += chunk.value.byteLength;
-          timer.refresh();
-        }
-        return chunk;
-      } catch (error) {
+    return bodiedResponse(answer, url, method, {
+      chunk: (bytes) => {
+        bytesReceived += bytes;
+        timer.refresh();
+      },
+      end: () => finish(status),
+      fail: (error) => {
         const wrapped = error instanceof RegistryError ? error : failure(error, status);
         finish(status, wrapped);
-        throw wrapped;
-      }
-    };
-    /** Stops reading: the connection is closed, since the rest of the body is not wanted. */
-    const abandon = async (): Promise<void> => {
-      finish(status);
-      await chunks.return?.().catch(() => {});
-    };
-    const readAll = async (): Promise<Uint8Array> => {
-      const parts: Uint8Array[] = [];
-      for (let chunk = await next(); !chunk.done; chunk = await next()) parts.push(chunk.value);
-      return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    };
-    let stream: ReadableStream<Uint8Array> | undefined;
-    return {
-      status, headers: answer.headers, url, method,
-      get body() {
-        stream ??= new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            const chunk = await next();
-            if (chunk.done) controller.close();
-            else controller.enqueue(chunk.value);
-          },
-          cancel: abandon,
-        }, { highWaterMark: 0 });
-        return stream;
+        return wrapped;
       },
-      bytes: readAll,
-      text: async () => new TextDecoder().decode(await readAll()),
-      discard: async () => {
-        // A short body is cheaper read to its end than the connection is to reopen.
-        if (isShortBody(answer.headers)) await readAll().catch(() => {});
-        else await abandon();
-      },
-    };
+    });
   }
+}
+
+/** What reading a response body reports: its bytes, its end, and its failure (mapped to the error to throw). */
+interface BodyHooks {
+  chunk(bytes: number): void;
+  end(): void;
+  fail(error: unknown): unknown;
+}
+
+/**
+ * A response with a body: read whole (`bytes`, `text`), as a web stream (`body`, made on first use), or
+ * discarded — read to its end when short, which keeps the connection, else cut off with the connection.
+ */
+function bodiedResponse(answer: HttpAnswer, url: string, method: string, hooks: BodyHooks): TransportResponse {
+  const chunks = answer.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const next = async (): Promise<IteratorResult<Uint8Array>> => {
+    try {
+      const chunk = await chunks.next();
+      if (chunk.done) hooks.end();
+      else hooks.chunk(chunk.value.byteLength);
+      return chunk;
+    } catch (error) {
+      throw hooks.fail(error);
+    }
+  };
+  const abandon = async (): Promise<void> => {
+    hooks.end();
+    await chunks.return?.().catch(() => {});
+  };
+  const readAll = async (): Promise<Uint8Array> => {
+    const parts: Uint8Array[] = [];
+    for (let chunk = await next(); !chunk.done; chunk = await next()) parts.push(chunk.value);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  };
+  let stream: ReadableStream<Uint8Array> | undefined;
+  return {
+    status: answer.status, headers: answer.headers, url, method,
+    get body() {
+      stream ??= new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const chunk = await next();
+          if (chunk.done) controller.close();
+          else controller.enqueue(chunk.value);
+        },
+        cancel: abandon,
+      }, { highWaterMark: 0 });
+      return stream;
+    },
+    bytes: readAll,
+    text: async () => new TextDecoder().decode(await readAll()),
+    discard: async () => {
+      // A short body is cheaper read to its end than the connection is to reopen.
+      if (isShortBody(answer.headers)) await readAll().catch(() => {});
+      else await abandon();
+    },
+  };
 }
 
 /** The response to a HEAD: headers only. */
