@@ -14,6 +14,7 @@ import { digestOf, seedLayout, startRegistry, writeImage, type HarnessRegistry }
 import { writePromotionTree } from "../test/harness/promotion-tree";
 import { PROMOTER_NODE_FLAGS, compilePromoteCli } from "./promote/compile-cli";
 import { timedRun, type TimedRun } from "./promote/timed-run";
+import { runMain } from "../lib/cli/run-main";
 
 const RSS_TARGET_MB = 150;
 const { values: args } = parseArgs({ options: { gib: { type: "string", default: "1" }, "plain-node": { type: "boolean", default: false } } });
@@ -73,12 +74,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:large-layer: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain("bench:large-layer", main);

@@ -15,6 +15,7 @@ import { timedRun, type TimedRun } from "./promote/timed-run";
 import { markLogs, phaseTraffic } from "./promote/traffic";
 import { findWrongTags } from "./promote/verify";
 import { buildWorkload, writeOurManifests, writeSkopeoSyncFile, type WorkloadSpec } from "./promote/workload";
+import { runMain } from "../lib/cli/run-main";
 
 const { values: args } = parseArgs({
   options: {
@@ -193,12 +194,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench:promote: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain("bench:promote", main);
