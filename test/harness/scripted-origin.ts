@@ -5,8 +5,8 @@
  * one; a request nothing answers gets 418 and is recorded in
  * {@link ScriptedOrigin.unmatched}, so a test that sends something unexpected fails loudly.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { startLoopbackServer } from "./loopback-server";
 
 /** A request as the server received it, its body read whole. */
 export interface ScriptedRequest {
@@ -80,9 +80,8 @@ export async function startScriptedOrigin(): Promise<ScriptedOrigin> {
   const scripts: Script[] = [];
   const requests: ScriptedRequest[] = [];
   const unmatched: string[] = [];
-  const sockets = new Set<Socket>();
   let connections = 0;
-  const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
+  const { server, url, host, close } = await startLoopbackServer((incoming: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
@@ -98,21 +97,15 @@ export async function startScriptedOrigin(): Promise<ScriptedOrigin> {
       script.answer(request, response);
     });
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    connections++;
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  server.on("connection", () => void connections++);
   const add = (match: { path: string; method: string }, answer: Script["answer"]): Repeatable => {
     const script: Script = { method: match.method, path: match.path, remaining: 1, answer };
     scripts.push(script);
     return { times: (count) => void (script.remaining = count) };
   };
   return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url,
+    host,
     requests,
     unmatched,
     get connections() {
@@ -129,9 +122,6 @@ export async function startScriptedOrigin(): Promise<ScriptedOrigin> {
         }),
       replyWithError: () => add(match, (_request, response) => response.socket?.destroy()),
     }),
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }

@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { RegistryError } from "../../lib/registry/errors";
 import { Transport } from "../../lib/registry/transport";
+import { startLoopbackServer, type LoopbackServer } from "../harness/loopback-server";
 import { startScriptedOrigin, type ScriptedOrigin } from "../harness/scripted-origin";
 
 // A full collection on demand, so the test can tell which uploaded chunks are still referenced.
@@ -27,15 +27,15 @@ function watchedSource(): { stream: ReadableStream<Uint8Array>; chunks: Array<We
   return { stream, chunks };
 }
 
-describe("a streamed request body through the real fetch", () => {
-  let server: Server;
+describe("a streamed request body over a real connection", () => {
+  let server: LoopbackServer;
   let origin: string;
-  // The server holds its answer until the test has looked at memory: the fetch is still in flight then.
+  // The server holds its answer until the test has looked at memory: the request is still in flight then.
   let received: (bytes: number) => void;
   let answer: () => void;
 
   beforeAll(async () => {
-    server = createServer((request: IncomingMessage, response) => {
+    server = await startLoopbackServer((request: IncomingMessage, response) => {
       let bytes = 0;
       request.on("data", (piece: Buffer) => void (bytes += piece.byteLength));
       request.on("end", () => {
@@ -43,13 +43,9 @@ describe("a streamed request body through the real fetch", () => {
         received(bytes);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = server.url;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server.close());
 
   test("is not kept in memory while the request is in flight (no copy is held to follow a redirect)", async () => {
     const { stream, chunks } = watchedSource();

@@ -1,7 +1,6 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { RegistryError } from "../../lib/registry/errors";
 import { Transport, type RequestEvent, type TransportOptions } from "../../lib/registry/transport";
+import { startLoopbackServer, type LoopbackServer } from "../harness/loopback-server";
 import { startScriptedOrigin, type ScriptedOrigin } from "../harness/scripted-origin";
 
 let origin: ScriptedOrigin;
@@ -128,23 +127,19 @@ test("the observer sees every exchange and the gate is released once per exchang
 });
 
 describe("timeouts against a real socket on 127.0.0.1", () => {
-  let server: Server;
+  let server: LoopbackServer;
   let origin: string;
   beforeAll(async () => {
-    server = createServer((request, response) => {
+    server = await startLoopbackServer((request, response) => {
       // /headers never answers; /body sends headers and one byte, then stalls.
       if (request.url === "/body") {
         response.writeHead(200, { "content-length": "10" });
         response.write("x");
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = server.url;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server.close());
 
   test("no response headers within the timeout: TIMEOUT, retryable", async () => {
     const t = new Transport({ timeoutMs: 100, retry: { maxAttempts: 1 } });
