@@ -35,8 +35,11 @@ export const PROD_STAGING_MEMBERS: StagingMembersConfig = {
     "k8s-infra-gcr-promoter@k8s-artifacts-prod.iam.gserviceaccount.com",
     // projects/ci-images.yaml: prow pushes the CI images.
     "prow-build@k8s-infra-prow-build.iam.gserviceaccount.com",
-    // Cloud Build accounts of k8s-staging-kubernetes, -kustomize and -krm-functions (projects/<name>.yaml).
+    // Cloud Build accounts of k8s-staging-kubernetes, -kustomize and -krm-functions (projects/<name>.yaml); the
+    // release Cloud Build accounts that k8s.io's kubernetes.tf lets build in and push to k8s-staging-kubernetes.
     "648026197307@cloudbuild.gserviceaccount.com",
+    "615281671549@cloudbuild.gserviceaccount.com",
+    "304687256732@cloudbuild.gserviceaccount.com",
     "660796270509@cloudbuild.gserviceaccount.com",
     "415435679132@cloudbuild.gserviceaccount.com",
   ],

@@ -1,9 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { iamGrantOf, PUBLIC_MEMBERS } from "./iam-grants";
+import { parentComponentOf, STAGING_PROJECT_TYPE } from "./staging-components";
 import { STAGING_MEMBERS_CONFIG_SCHEMA, stagingMembersConfig, type StagingMembersConfig } from "./staging-members-config";
-
-/** The Pulumi type token of the program's staging project component (lib/provision/staging-project.ts). */
-export const STAGING_PROJECT_TYPE = "k8s-staging:index:StagingProject";
 
 const PROJECT_PREFIX = "k8s-staging-";
 
@@ -12,15 +10,13 @@ const PROJECT_PREFIX = "k8s-staging-";
  * component (the program names each component after its project id).
  *
  * @param parentUrn the parent's URN (`urn:pulumi:<stack>::<project>::<type chain>::<name>`), if any
- * @returns the project id, or undefined for a resource outside any staging project
+ * @returns the project id, or undefined for a resource outside any dedicated staging project
  * @example stagingProjectOf("urn:pulumi:prod::k8s-staging::k8s-staging:index:StagingProject::k8s-staging-kind")
  * // → "k8s-staging-kind"
  */
 export function stagingProjectOf(parentUrn: string | undefined): string | undefined {
-  const parts = parentUrn?.split("::") ?? [];
-  if (parts.length < 4) return undefined;
-  const type = parts[2]!.split("$").pop();
-  return type === STAGING_PROJECT_TYPE ? parts.slice(3).join("::") : undefined;
+  const parent = parentComponentOf(parentUrn);
+  return parent?.type === STAGING_PROJECT_TYPE ? parent.name : undefined;
 }
 
 /**

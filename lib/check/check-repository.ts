@@ -5,7 +5,7 @@ import { destinationTagProblems } from "../promote/manifests/check-destination-t
 import { discoverThinProjects } from "../promote/manifests/discover-thin";
 import type { Manifest } from "../promote/manifests/types";
 import { validateThinManifest } from "../promote/manifests/validate-manifest";
-import { loadProjects } from "../projects/load-projects";
+import { loadProjects, type StagingEntry } from "../projects/load-projects";
 import { PROJECT_ID_PREFIX } from "../projects/project-name";
 import { registryAddress } from "../projects/staging-project-spec";
 import { loadStackConfig } from "../stack-config/load-stack-config";
@@ -52,8 +52,8 @@ export async function checkRepository(options: CheckOptions): Promise<Problem[]>
 
   const config = await collect(() => loadStackConfig(join(root, "Pulumi.yaml"), join(root, options.stackFile ?? "Pulumi.prod.yaml")));
   if (config) {
-    const loaded = await collect(() => loadProjects(join(root, "projects"), config));
-    const declared = declaredProjects(root, config, loaded?.map(({ spec }) => spec));
+    const entries = await collect(() => loadProjects(join(root, "projects"), config));
+    const declared = declaredProjects(root, config, entries);
     const manifests = validManifests(root, problems);
     problems.push(...promotionTreeProblems(root, declared, manifests, config));
   }
@@ -62,19 +62,19 @@ export async function checkRepository(options: CheckOptions): Promise<Problem[]>
 }
 
 /**
- * The projects as the program declares them. When a project file is invalid the loader declares nothing, yet
- * the promotion tree can still be checked against every name and its main registry.
+ * The staging entries as the program declares them: each with the registries a manifest may promote from (its
+ * shared registry, its dedicated project's registries). When a project file is invalid the loader declares
+ * nothing, yet the promotion tree can still be checked against every name and the registries it could have.
  */
-function declaredProjects(
-  root: string,
-  config: StackConfig,
-  specs: readonly { name: string; file: string; registries: readonly { address: string }[] }[] | undefined,
-): DeclaredProject[] {
-  if (specs) {
-    return specs.map((spec) => ({
-      name: spec.name,
-      file: relativeFile(root, spec.file),
-      stagingRegistries: spec.registries.map((registry) => registry.address),
+function declaredProjects(root: string, config: StackConfig, entries: readonly StagingEntry[] | undefined): DeclaredProject[] {
+  if (entries) {
+    return entries.map((entry) => ({
+      name: entry.name,
+      file: relativeFile(root, entry.file),
+      stagingRegistries: [
+        ...(entry.shared ? [entry.shared.address] : []),
+        ...(entry.dedicated?.spec.registries.map((registry) => registry.address) ?? []),
+      ],
     }));
   }
   return readdirSync(join(root, "projects"))
@@ -82,8 +82,9 @@ function declaredProjects(
     .sort()
     .map((entry) => {
       const name = entry.slice(0, -".yaml".length);
-      const main = registryAddress(`${PROJECT_ID_PREFIX}${name}`, config.registryLocation, config.registryRepositoryId);
-      return { name, file: `projects/${entry}`, stagingRegistries: [main] };
+      const dedicated = registryAddress(`${PROJECT_ID_PREFIX}${name}`, config.registryLocation, config.registryRepositoryId);
+      const shared = registryAddress(config.sharedProject, config.sharedRegistryLocation, name);
+      return { name, file: `projects/${entry}`, stagingRegistries: [shared, dedicated] };
     });
 }
 

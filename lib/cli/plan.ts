@@ -55,8 +55,8 @@ export async function runPlanCommand(argv: readonly string[], io: PlanIo = proce
     }
     // Validate before the mock stack exists, so bad input declares nothing at all; then run the same
     // declarations as index.ts.
-    const { config, projects } = await loadStagingInputs(inputs);
-    const plan = await planProgram(async () => declareStagingInfrastructure(config, projects), { stack });
+    const { config, entries } = await loadStagingInputs(inputs);
+    const plan = await planProgram(async () => declareStagingInfrastructure(config, entries), { stack });
     io.stdout.write(summarizePlan(plan.resources));
     if (options.json) await writeFileAtomic(options.json, `${JSON.stringify({ resources: plan.resources }, null, 2)}\n`);
     return 0;

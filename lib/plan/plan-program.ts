@@ -10,6 +10,8 @@ export interface PlannedResource {
   readonly parent: string | null;
   /** Inputs with every output resolved. */
   readonly inputs: Record<string, unknown>;
+  /** The cloud id of an existing resource the program adopts (the `import` option): `pulumi up` never creates it. */
+  readonly import?: string;
 }
 
 /** What a program declared under the mock runtime. */
@@ -57,7 +59,7 @@ export async function planProgram<T>(program: () => Promise<T>, options: PlanPro
     false,
   );
 
-  const declared: { type: string; name: string; parent: string | null }[] = [];
+  const declared: { type: string; name: string; parent: string | null; importId?: string }[] = [];
   const nameOf = new Map<pulumi.Resource, string>();
   const keys = new Set<string>();
   let duplicate: string | undefined;
@@ -83,7 +85,13 @@ export async function planProgram<T>(program: () => Promise<T>, options: PlanPro
         if (keys.has(key)) duplicate ??= `${type} "${name}"`;
         keys.add(key);
         nameOf.set(resource, name);
-        declared.push({ type, name, parent: opts.parent ? (nameOf.get(opts.parent) ?? null) : null });
+        const importId = (opts as pulumi.CustomResourceOptions).import;
+        declared.push({
+          type,
+          name,
+          parent: opts.parent ? (nameOf.get(opts.parent) ?? null) : null,
+          ...(typeof importId === "string" ? { importId } : {}),
+        });
         return undefined;
       });
       // A rejection inside the stack's init would also surface as an unhandled rejection from the SDK's
@@ -101,7 +109,13 @@ export async function planProgram<T>(program: () => Promise<T>, options: PlanPro
     await pulumi.runtime.disconnect();
     const resources = declared
       .filter(({ type }) => type !== ROOT_STACK_TYPE)
-      .map(({ type, name, parent }) => ({ type, name, parent, inputs: inputsByKey.get(resourceKey(type, name)) ?? {} }))
+      .map(({ type, name, parent, importId }) => ({
+        type,
+        name,
+        parent,
+        inputs: inputsByKey.get(resourceKey(type, name)) ?? {},
+        ...(importId !== undefined ? { import: importId } : {}),
+      }))
       .sort((a, b) => compare(a.name, b.name) || compare(a.type, b.type));
     return { resources, outputs };
   }

@@ -20,20 +20,27 @@ export const IamRoleSchema = z
 
 const MEMBER_KINDS = ["user", "group", "serviceAccount", "domain"] as const;
 const emailSchema = z.email();
+// Workload Identity Federation principals, e.g. a prow pod's Kubernetes service account
+// (principal://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/POOL/subject/ns/NS/sa/KSA) or
+// every pod of a namespace (principalSet://…/namespace/NS).
+const FEDERATED_PRINCIPAL = /^principal(Set)?:\/\/[a-z0-9.-]+\.googleapis\.com\/[A-Za-z0-9._~:@\/[\]-]+$/;
 
 /**
  * Whether `member` is an IAM principal this program grants to: `allUsers`, `allAuthenticatedUsers`,
- * `domain:<domain>` or `user:|group:|serviceAccount:<email>`.
+ * `domain:<domain>`, `user:|group:|serviceAccount:<email>`, or a federated `principal://…` / `principalSet://…`.
  *
  * @param member the principal as IAM writes it
  * @returns the reason it is not valid, or `undefined` when it is
  */
 export function iamMemberProblem(member: string): string | undefined {
   if (member === "allUsers" || member === "allAuthenticatedUsers") return undefined;
+  if (member.startsWith("principal")) {
+    return FEDERATED_PRINCIPAL.test(member) ? undefined : `bad federated principal "${member}"`;
+  }
   const colon = member.indexOf(":");
   const kind = member.slice(0, colon);
   if (colon < 0 || !(MEMBER_KINDS as readonly string[]).includes(kind)) {
-    return `expected an IAM member such as group:NAME@DOMAIN (kinds: ${MEMBER_KINDS.join(", ")}, allUsers)`;
+    return `expected an IAM member such as group:NAME@DOMAIN (kinds: ${MEMBER_KINDS.join(", ")}, principal://, principalSet://, allUsers)`;
   }
   const rest = member.slice(colon + 1);
   if (kind === "domain") return /^[a-z0-9.-]+\.[a-z]{2,}$/.test(rest) ? undefined : `bad domain "${rest}"`;
@@ -58,3 +65,11 @@ export const RegistryLocationSchema = z
 export const RepositoryIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "expected a repository id such as gcr.io or images");
+
+/** A service account id (the part of its email before `@`): 6–30 lowercase letters, digits and hyphens. */
+export const ServiceAccountIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "expected a service account id (6-30 lowercase letters, digits, hyphens)");
+
+/** A numeric folder id, or `""` for none. */
+export const FolderIdSchema = z.string().regex(/^([0-9]+)?$/, 'expected a numeric folder id or ""');

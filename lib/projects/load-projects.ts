@@ -4,9 +4,10 @@ import { InvalidInputError, type Problem } from "../diagnostics/problem";
 import type { StackConfig } from "../stack-config/stack-config-schema";
 import { parseYaml, type ParsedYaml } from "../yaml/parse-yaml";
 import { zodProblems } from "../yaml/zod-problems";
-import { grantKey, projectGrants, type Grant } from "./project-grants";
+import { grantKey, projectGrants, splitAuthoritative, type Binding, type Grant } from "./project-grants";
 import { projectNameProblem } from "./project-name";
 import { ProjectFileSchema } from "./project-schema";
+import { deriveSharedRegistrySpec, type SharedRegistrySpec } from "./shared-registry-spec";
 import { deriveProjectSpec, type StagingProjectSpec } from "./staging-project-spec";
 
 /** One project file's name and text. */
@@ -19,61 +20,86 @@ export interface ProjectFileText {
   readonly text: string;
 }
 
-/** A validated project: what it is and every grant it gets. */
+/** A validated dedicated project: what it is and every grant it gets. */
 export interface LoadedProject {
   /** The derived project. */
   readonly spec: StagingProjectSpec;
-  /** Every grant, defaults first; keys ({@link grantKey}) are unique. */
+  /** Every grant declared one member at a time, defaults first; keys ({@link grantKey}) are unique. */
   readonly grants: readonly Grant[];
+  /** The authoritative bindings of the roles the project owns whole; no grant above has one of their roles. */
+  readonly bindings: readonly Binding[];
+}
+
+/** One subproject's staging, from its file: a shared registry, a dedicated project, or both. */
+export interface StagingEntry {
+  /** The file's base name, e.g. `kind`. */
+  readonly name: string;
+  /** The file as shown in messages. */
+  readonly file: string;
+  /** Its repository in the shared staging project, when it has one. */
+  readonly shared?: SharedRegistrySpec;
+  /** Its dedicated project `k8s-staging-<name>`, when it has one. */
+  readonly dedicated?: LoadedProject;
 }
 
 /**
- * Validates project files: names, YAML, the strict schema, then the rules that need the stack config
- * (extras that repeat a default, clashing bucket names). Reports every problem of every file at once.
+ * Validates project files: YAML, the strict schema, names (whose rules depend on what the file declares), then
+ * the rules that need the stack config or other files (extras that repeat a default, authoritative roles without
+ * members, clashing bucket or build account names). Reports every problem of every file at once.
  *
  * @param files the files, in any order
  * @param config the validated stack config
- * @returns the projects, sorted by name
+ * @returns the entries, sorted by name
  * @throws InvalidInputError with every problem, before anything is declared
  */
-export function parseProjects(files: readonly ProjectFileText[], config: StackConfig): LoadedProject[] {
-  const { projects, problems } = validateProjects(files, config);
+export function parseProjects(files: readonly ProjectFileText[], config: StackConfig): StagingEntry[] {
+  const { entries, problems } = validateProjects(files, config);
   if (problems.length > 0) throw new InvalidInputError(problems);
-  return projects;
+  return entries;
 }
 
-function validateProjects(
-  files: readonly ProjectFileText[],
-  config: StackConfig,
-): { projects: LoadedProject[]; problems: Problem[] } {
+function validateProjects(files: readonly ProjectFileText[], config: StackConfig): { entries: StagingEntry[]; problems: Problem[] } {
   const problems: Problem[] = [];
-  const projects: LoadedProject[] = [];
+  const entries: StagingEntry[] = [];
   const seen = new Set<string>();
   for (const { file, name, text } of files) {
     const atFile = (message: string) => problems.push({ file, line: 1, col: 1, path: "", message });
-    const nameProblem = projectNameProblem(name);
-    if (nameProblem) atFile(nameProblem);
     if (seen.has(name)) atFile(`project name "${name}" is used by another file`);
     seen.add(name);
 
     const parsed = parseYaml(file, text);
     problems.push(...parsed.problems);
-    // A syntax error leaves nothing to check; duplicate keys still leave a value whose other problems count.
-    if (parsed.value === null && parsed.problems.length > 0) continue;
-    const result = ProjectFileSchema.safeParse(parsed.value ?? {});
-    if (!result.success) {
-      problems.push(...zodProblems(parsed, result.error));
+    const result = parsed.value === null && parsed.problems.length > 0 ? undefined : ProjectFileSchema.safeParse(parsed.value ?? {});
+    if (!result?.success) {
+      // The kinds are unknown: only the rules every name follows.
+      const nameProblem = projectNameProblem(name, { dedicated: false, shared: false });
+      if (nameProblem) atFile(nameProblem);
+      if (result) problems.push(...zodProblems(parsed, result.error));
       continue;
     }
+    const { sharedRegistry, dedicatedProject } = result.data;
+    const nameProblem = projectNameProblem(name, { dedicated: dedicatedProject !== undefined, shared: sharedRegistry !== undefined });
+    if (nameProblem) atFile(nameProblem);
     if (nameProblem || parsed.problems.length > 0) continue;
-    const spec = deriveProjectSpec(name, file, result.data, config);
-    const grants = projectGrants(spec, config);
-    problems.push(...repeatedExtras(parsed, spec, config), ...repeatedGrants(parsed, grants));
-    projects.push({ spec, grants });
+
+    let dedicated: LoadedProject | undefined;
+    if (dedicatedProject) {
+      const spec = deriveProjectSpec(name, file, dedicatedProject, config);
+      const all = projectGrants(spec, config);
+      const inFile = (path: readonly PropertyKey[]) => ["dedicatedProject", ...path];
+      problems.push(...repeatedExtras(parsed, spec, config, inFile), ...repeatedGrants(parsed, all, inFile));
+      problems.push(...authoritativeRoleProblems(parsed, spec, all, inFile));
+      if (spec.projectId === config.sharedProject) {
+        problems.push(parsed.problemAt(["dedicatedProject"], `${spec.projectId} is the shared staging project; choose another name`, "key"));
+      }
+      dedicated = { spec, ...splitAuthoritative(spec, all) };
+    }
+    const shared = sharedRegistry && deriveSharedRegistrySpec(name, file, sharedRegistry, config);
+    entries.push({ name, file, ...(shared ? { shared } : {}), ...(dedicated ? { dedicated } : {}) });
   }
-  problems.push(...clashingBuckets(projects));
-  projects.sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
-  return { projects, problems };
+  problems.push(...clashingBuckets(entries), ...clashingBuildAccounts(entries));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { entries, problems };
 }
 
 /**
@@ -82,11 +108,11 @@ function validateProjects(
  *
  * @param dir the directory, e.g. `projects`
  * @param config the validated stack config
- * @returns the projects, sorted by name
+ * @returns the entries, sorted by name
  * @throws InvalidInputError with every problem; the fs error when the directory cannot be read
- * @example const projects = await loadProjects("projects", config);
+ * @example const entries = await loadProjects("projects", config);
  */
-export async function loadProjects(dir: string, config: StackConfig): Promise<LoadedProject[]> {
+export async function loadProjects(dir: string, config: StackConfig): Promise<StagingEntry[]> {
   const entries = (await readdir(dir)).sort();
   const misnamed: Problem[] = entries
     .filter((entry) => entry.endsWith(".yml"))
@@ -100,33 +126,55 @@ export async function loadProjects(dir: string, config: StackConfig): Promise<Lo
         text: await readFile(join(dir, entry), "utf8"),
       })),
   );
-  const { projects, problems } = validateProjects(files, config);
+  const { entries: loaded, problems } = validateProjects(files, config);
   if (problems.length + misnamed.length > 0) throw new InvalidInputError([...problems, ...misnamed]);
-  return projects;
+  return loaded;
 }
 
-function repeatedExtras(parsed: ParsedYaml, spec: StagingProjectSpec, config: StackConfig): Problem[] {
+/**
+ * The dedicated projects among entries, sorted by name.
+ *
+ * @param entries loaded entries
+ * @returns their `dedicated` parts
+ */
+export function dedicatedProjects(entries: readonly StagingEntry[]): LoadedProject[] {
+  return entries.flatMap((entry) => (entry.dedicated ? [entry.dedicated] : []));
+}
+
+/**
+ * The shared registries among entries, sorted by name.
+ *
+ * @param entries loaded entries
+ * @returns their `shared` parts
+ */
+export function sharedRegistries(entries: readonly StagingEntry[]): SharedRegistrySpec[] {
+  return entries.flatMap((entry) => (entry.shared ? [entry.shared] : []));
+}
+
+type InFile = (path: readonly PropertyKey[]) => readonly PropertyKey[];
+
+function repeatedExtras(parsed: ParsedYaml, spec: StagingProjectSpec, config: StackConfig, inFile: InFile): Problem[] {
   const problems: Problem[] = [];
   (spec.source.apis ?? []).forEach((api, index) => {
-    if (config.apis.includes(api)) problems.push(parsed.problemAt(["apis", index], `${api} is enabled for every project`));
-    else if (spec.source.apis!.indexOf(api) !== index) problems.push(parsed.problemAt(["apis", index], `${api} is listed twice`));
+    if (config.apis.includes(api)) problems.push(parsed.problemAt(inFile(["apis", index]), `${api} is enabled for every project`));
+    else if (spec.source.apis!.indexOf(api) !== index) problems.push(parsed.problemAt(inFile(["apis", index]), `${api} is listed twice`));
   });
   spec.registries.forEach((registry, index) => {
     const first = spec.registries.findIndex((other) => other.key === registry.key);
     if (first !== index) {
       const what = first === 0 ? "is the project's main registry" : "is listed twice";
-      problems.push(parsed.problemAt(["registries", index - 1], `${registry.location}/${registry.repositoryId} ${what}`));
+      problems.push(parsed.problemAt(inFile(["registries", index - 1]), `${registry.location}/${registry.repositoryId} ${what}`));
     }
   });
   (spec.source.groupMembers ?? []).forEach((member, index) => {
     if (spec.source.groupMembers!.indexOf(member) !== index) {
-      problems.push(parsed.problemAt(["groupMembers", index], `${member} is listed twice`));
+      problems.push(parsed.problemAt(inFile(["groupMembers", index]), `${member} is listed twice`));
     }
   });
   return problems;
 }
 
-function repeatedGrants(parsed: ParsedYaml, grants: readonly Grant[]): Problem[] {
+function repeatedGrants(parsed: ParsedYaml, grants: readonly Grant[], inFile: InFile): Problem[] {
   const problems: Problem[] = [];
   const firstByKey = new Map<string, Grant>();
   for (const grant of grants) {
@@ -135,13 +183,26 @@ function repeatedGrants(parsed: ParsedYaml, grants: readonly Grant[]): Problem[]
     if (!first) firstByKey.set(key, grant);
     else if (grant.source) {
       const why = first.source ? "is granted twice" : "is already granted to every project";
-      problems.push(parsed.problemAt(grant.source, `${grant.role} for ${grant.member} ${why}`));
+      problems.push(parsed.problemAt(inFile(grant.source), `${grant.role} for ${grant.member} ${why}`));
     }
   }
   return problems;
 }
 
-function clashingBuckets(projects: readonly LoadedProject[]): Problem[] {
+function authoritativeRoleProblems(parsed: ParsedYaml, spec: StagingProjectSpec, grants: readonly Grant[], inFile: InFile): Problem[] {
+  const roles = spec.authoritativeProjectRoles;
+  return roles.flatMap((role, index) => {
+    const at = inFile(["authoritativeProjectRoles", index]);
+    if (roles.indexOf(role) !== index) return [parsed.problemAt(at, `${role} is listed twice`)];
+    if (!grants.some((grant) => grant.target.kind === "project" && grant.role === role)) {
+      return [parsed.problemAt(at, `${role} is held authoritatively but granted to no one: list its members under projectIam`)];
+    }
+    return [];
+  });
+}
+
+function clashingBuckets(entries: readonly StagingEntry[]): Problem[] {
+  const projects = dedicatedProjects(entries);
   const owners = new Map(projects.map(({ spec }) => [spec.buckets.gcb, spec.name]));
   return projects.flatMap(({ spec }) => {
     const owner = owners.get(spec.buckets.main);
@@ -149,4 +210,23 @@ function clashingBuckets(projects: readonly LoadedProject[]): Problem[] {
       ? []
       : [{ file: spec.file, line: 1, col: 1, path: "", message: `bucket "${spec.buckets.main}" is already the Cloud Build bucket of project "${owner}"` }];
   });
+}
+
+function clashingBuildAccounts(entries: readonly StagingEntry[]): Problem[] {
+  const problems: Problem[] = [];
+  const ownerByAccount = new Map<string, string>();
+  for (const registry of [...sharedRegistries(entries)].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const owner = ownerByAccount.get(registry.buildAccount.accountId);
+    if (owner === undefined) ownerByAccount.set(registry.buildAccount.accountId, registry.name);
+    else {
+      problems.push({
+        file: registry.file,
+        line: 1,
+        col: 1,
+        path: "",
+        message: `build account "${registry.buildAccount.accountId}" is already the build account of registry "${owner}" (account ids keep the first 27 characters of the name)`,
+      });
+    }
+  }
+  return problems;
 }

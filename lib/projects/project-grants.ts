@@ -104,6 +104,45 @@ export function projectGrants(spec: StagingProjectSpec, config: StackConfig): Gr
   return grants;
 }
 
+/** One authoritative IAM binding: exactly `members` hold `role` on `target`, and nobody else. */
+export interface Binding {
+  /** What the role is granted on. */
+  readonly target: GrantTarget;
+  /** e.g. `roles/owner`. */
+  readonly role: string;
+  /** Every member, sorted. */
+  readonly members: readonly string[];
+}
+
+/**
+ * Separates the grants of the roles a project holds authoritatively (`authoritativeProjectRoles`) from the rest:
+ * each such role's project grants become one binding, so no role is ever declared both ways.
+ *
+ * @param spec the derived project
+ * @param grants its grants, from {@link projectGrants}
+ * @returns the grants still declared one member at a time, and one binding per authoritative role (in the file's order)
+ */
+export function splitAuthoritative(spec: StagingProjectSpec, grants: readonly Grant[]): { grants: Grant[]; bindings: Binding[] } {
+  const roles = new Set(spec.authoritativeProjectRoles);
+  const held = (grant: Grant) => grant.target.kind === "project" && roles.has(grant.role);
+  const bindings = [...roles].map((role) => ({
+    target: { kind: "project" } as const,
+    role,
+    members: [...new Set(grants.filter((grant) => held(grant) && grant.role === role).map((grant) => grant.member))].sort(),
+  }));
+  return { grants: grants.filter((grant) => !held(grant)), bindings };
+}
+
+/**
+ * The stable key of a binding, unique within its project: target and role without `roles/`.
+ *
+ * @param binding the binding
+ * @returns e.g. `iam/owner`
+ */
+export function bindingKey(binding: Binding): string {
+  return `${targetKey(binding.target)}/${binding.role.replace(/^roles\//, "")}`;
+}
+
 /**
  * The stable key of a grant, unique within its project: target, role without `roles/`, member.
  *

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { grantKey, type Grant } from "../projects/project-grants";
+import { bindingKey, grantKey, type Binding, type Grant } from "../projects/project-grants";
 import type { ChildNames } from "./child-names";
 
 /** A service account the project declares, with its (known) email. */
@@ -72,4 +72,31 @@ export function declareGrant(
       );
     }
   }
+}
+
+/**
+ * Declares one authoritative binding: the whole member list of a role on the project, named from the binding's
+ * stable key. Only project roles are held this way (see `authoritativeProjectRoles`).
+ *
+ * @param parent the owning component
+ * @param names the component's name allocator
+ * @param binding the binding
+ * @param targets the resources bindings refer to
+ * @returns the declared resource
+ * @throws Error for a binding on anything but the project (the loader never makes one)
+ */
+export function declareBinding(
+  parent: pulumi.ComponentResource,
+  names: ChildNames,
+  binding: Binding,
+  targets: GrantTargets,
+): gcp.projects.IAMBinding {
+  if (binding.target.kind !== "project") throw new Error(`binding ${bindingKey(binding)}: only project roles are held authoritatively`);
+  const { imageBuilder, gcbBuilder } = targets.serviceAccounts;
+  const dependsOn = [imageBuilder, gcbBuilder].filter((a) => a && binding.members.includes(`serviceAccount:${a.email}`)).map((a) => a!.account);
+  return new gcp.projects.IAMBinding(
+    names.name(bindingKey(binding)),
+    { project: targets.projectId, role: binding.role, members: [...binding.members] },
+    { parent, dependsOn },
+  );
 }

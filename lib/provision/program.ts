@@ -1,8 +1,10 @@
 import { join } from "node:path";
-import { loadProjects, type LoadedProject } from "../projects/load-projects";
+import { dedicatedProjects, loadProjects, sharedRegistries, type StagingEntry } from "../projects/load-projects";
 import { loadStackConfig } from "../stack-config/load-stack-config";
 import type { StackConfig } from "../stack-config/stack-config-schema";
 import { Promoter } from "./promoter";
+import { SharedRegistry } from "./shared-registry";
+import { SharedStagingProject } from "./shared-staging-project";
 import { StagingProject } from "./staging-project";
 
 /** Where the program reads its input. */
@@ -15,7 +17,17 @@ export interface ProgramInputs {
   readonly stackFile: string;
 }
 
-/** The stack outputs of one staging project. */
+/** The stack outputs of one shared registry. */
+export interface RegistryOutputs {
+  /** Where images are pushed, e.g. `us-central1-docker.pkg.dev/k8s-staging-images/kueue`. */
+  readonly address: string;
+  /** Who may push. */
+  readonly writers: string;
+  /** The registry's build account. */
+  readonly buildAccount: string;
+}
+
+/** The stack outputs of one dedicated staging project. */
 export interface ProjectOutputs {
   /** The GCP project id. */
   readonly projectId: unknown;
@@ -29,10 +41,14 @@ export interface ProjectOutputs {
 
 /** The stack outputs. */
 export interface StackOutputs {
-  /** Per project name. */
+  /** The shared staging project's id. */
+  readonly sharedProject: unknown;
+  /** Per shared registry name. */
+  readonly registries: Record<string, RegistryOutputs>;
+  /** Per dedicated project name. */
   readonly projects: Record<string, ProjectOutputs>;
-  /** The promoter account's email. */
-  readonly promoter: string;
+  /** The promoter accounts' emails. */
+  readonly promoters: readonly string[];
 }
 
 /**
@@ -51,26 +67,38 @@ export function defaultProgramInputs(stack: string, dir = "."): ProgramInputs {
 }
 
 /**
- * Declares every staging project and the promoter. Call only with validated input: nothing here can fail on
- * data, so a bad file never leaves a half-declared stack.
+ * Declares the promoter accounts, the shared staging project and its registries, and every dedicated project.
+ * Call only with validated input: nothing here can fail on data, so a bad file never leaves a half-declared stack.
  *
  * @param config the stack config
- * @param projects the projects
+ * @param entries the staging entries, from {@link loadProjects}
  * @returns the stack outputs
  */
-export function declareStagingInfrastructure(config: StackConfig, projects: readonly LoadedProject[]): StackOutputs {
-  const promoter = new Promoter("promoter", { config });
-  const outputs: Record<string, ProjectOutputs> = {};
-  for (const project of projects) {
+export function declareStagingInfrastructure(config: StackConfig, entries: readonly StagingEntry[]): StackOutputs {
+  const promoters = config.promoterAccounts.map((account) => new Promoter(`promoter/${account.accountId}`, { config, account }));
+  const registries = sharedRegistries(entries);
+  const shared = new SharedStagingProject(config.sharedProject, { config, registries });
+  const registryOutputs: Record<string, RegistryOutputs> = {};
+  for (const registry of registries) {
+    const component = new SharedRegistry(`${config.sharedProject}/${registry.name}`, { registry, config, project: shared });
+    registryOutputs[registry.name] = { address: component.address, writers: registry.writers, buildAccount: component.buildAccount };
+  }
+  const projectOutputs: Record<string, ProjectOutputs> = {};
+  for (const project of dedicatedProjects(entries)) {
     const component = new StagingProject(project.spec.projectId, { project, config });
-    outputs[project.spec.name] = {
+    projectOutputs[project.spec.name] = {
       projectId: component.projectId,
       registry: component.registry,
       buckets: component.buckets,
       group: component.group,
     };
   }
-  return { projects: outputs, promoter: promoter.email };
+  return {
+    sharedProject: shared.projectId,
+    registries: registryOutputs,
+    projects: projectOutputs,
+    promoters: promoters.map((promoter) => promoter.email),
+  };
 }
 
 /**
@@ -82,20 +110,20 @@ export function declareStagingInfrastructure(config: StackConfig, projects: read
  * @example export = () => runStagingProgram(defaultProgramInputs(pulumi.getStack()));
  */
 export async function runStagingProgram(inputs: ProgramInputs): Promise<StackOutputs> {
-  const { config, projects } = await loadStagingInputs(inputs);
-  return declareStagingInfrastructure(config, projects);
+  const { config, entries } = await loadStagingInputs(inputs);
+  return declareStagingInfrastructure(config, entries);
 }
 
 /**
  * Reads and validates the program's input: the stack config, then every project file.
  *
  * @param inputs where to read
- * @returns the config and the projects, sorted by name
+ * @returns the config and the staging entries, sorted by name
  * @throws InvalidInputError with every problem (stack config problems first: projects need a valid config)
  */
 export async function loadStagingInputs(
   inputs: ProgramInputs,
-): Promise<{ config: StackConfig; projects: LoadedProject[] }> {
+): Promise<{ config: StackConfig; entries: StagingEntry[] }> {
   const config = await loadStackConfig(inputs.projectFile, inputs.stackFile);
-  return { config, projects: await loadProjects(inputs.projectsDir, config) };
+  return { config, entries: await loadProjects(inputs.projectsDir, config) };
 }

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LoadedProject } from "../projects/load-projects";
 import type { StackConfig } from "../stack-config/stack-config-schema";
 import { ChildNames } from "./child-names";
-import { declareGrant, type GrantTargets } from "./declare-grant";
+import { declareBinding, declareGrant, type GrantTargets } from "./declare-grant";
+import { declareStagingRepository } from "./staging-repository";
 import { declareWritersGroup } from "./writers-group";
 
 /** The Pulumi type token of {@link StagingProject}; changing it would replace every project (needs an alias). */
@@ -18,10 +19,11 @@ export interface StagingProjectArgs {
 }
 
 /**
- * One staging project `k8s-staging-<name>` with everything of the parity table: the GCP project (deletion
- * prevented), its APIs, registries, the two buckets, the `gcb-image-builder` account, the optional
- * `gcb-builder-<name>` account and writers group, and every grant, one non-authoritative resource each.
- * Children are named `<project id>/<stable key>`.
+ * One dedicated staging project `k8s-staging-<name>` with everything of the parity table: the GCP project
+ * (deletion prevented), its APIs, registries (cleanup policy, scanning off, protected; the GCR-compatible ones
+ * only ever imported), the two buckets, the `gcb-image-builder` account, the optional `gcb-builder-<name>`
+ * account and writers group, and every grant: one non-authoritative resource each, except the project roles the
+ * file holds authoritatively, declared as one binding each. Children are named `<project id>/<stable key>`.
  *
  * @example new StagingProject(loaded.spec.projectId, { project: loaded, config });
  */
@@ -43,7 +45,7 @@ export class StagingProject extends pulumi.ComponentResource {
    */
   constructor(name: string, args: StagingProjectArgs, opts?: pulumi.ComponentResourceOptions) {
     super(STAGING_PROJECT_TYPE, name, {}, opts);
-    const { spec, grants } = args.project;
+    const { spec, grants, bindings } = args.project;
     const { config } = args;
     const names = new ChildNames(name);
     const child = { parent: this };
@@ -53,7 +55,7 @@ export class StagingProject extends pulumi.ComponentResource {
       {
         projectId: spec.projectId,
         name: spec.projectId,
-        ...(config.folderId ? { folderId: config.folderId } : { orgId: config.organizationId }),
+        ...spec.parent,
         billingAccount: config.billingAccount,
         autoCreateNetwork: false,
         deletionPolicy: "PREVENT",
@@ -76,16 +78,18 @@ export class StagingProject extends pulumi.ComponentResource {
     const repositories = new Map(
       spec.registries.map((registry) => [
         registry.key,
-        new gcp.artifactregistry.Repository(
+        declareStagingRepository(
           names.name(registry.key),
           {
             project: project.projectId,
             location: registry.location,
             repositoryId: registry.repositoryId,
-            format: "DOCKER",
+            cleanup: spec.cleanup,
+            cleanupOlderThanDays: config.cleanupOlderThanDays,
             description: `Staging images of ${spec.projectId}, pushed to ${registry.address}`,
           },
-          after("artifactregistry.googleapis.com"),
+          // Google's GCR migration created the gcr.io repositories: `pulumi up` may adopt one, never create it.
+          { ...after("artifactregistry.googleapis.com"), ...(registry.adoptFrom ? { import: registry.adoptFrom } : {}) },
         ),
       ]),
     );
@@ -141,6 +145,7 @@ export class StagingProject extends pulumi.ComponentResource {
       },
     };
     for (const grant of grants) declareGrant(this, names, grant, targets);
+    for (const binding of bindings) declareBinding(this, names, binding, targets);
     if (config.manageWritersGroups) declareWritersGroup(this, names, spec, config.cloudIdentityCustomerId);
 
     this.projectId = project.projectId;

@@ -1,12 +1,31 @@
 import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { imageNameProblem } from "../promote/manifests/grammar";
+import { iamMemberProblem } from "../projects/gcp-identifiers";
 import { PROJECT_ID_PREFIX, projectNameProblem } from "../projects/project-name";
+import { registryAddress } from "../projects/staging-project-spec";
 import type { StackConfig } from "../stack-config/stack-config-schema";
 import { githubLoginProblem, promotionFiles, type PromotionFilesOptions } from "./promotion-files";
 
-/** The text of a new project's file: no keys, so it gets exactly what every project gets. */
-export const PLAIN_PROJECT_FILE = "# A plain staging project: it gets what every project gets (see the README).\n";
+/**
+ * The text of a new subproject's file: a repository in the shared staging project (the only kind k8s.io accepts
+ * for new subprojects), with what every shared registry gets; `writers` only when it is not the default group.
+ *
+ * @param name the registry name
+ * @param config the stack config (shared project and location)
+ * @param writers who may push, when not `group:k8s-infra-staging-<name>@<domain>`
+ * @returns the file's text
+ * @example sharedRegistryFileText("my-tool", config)
+ * // "# A repository in the shared staging project: us-central1-docker.pkg.dev/k8s-staging-images/my-tool\n…sharedRegistry: {}\n"
+ */
+export function sharedRegistryFileText(name: string, config: StackConfig, writers?: string): string {
+  return [
+    `# A repository in the shared staging project: ${registryAddress(config.sharedProject, config.sharedRegistryLocation, name)}`,
+    "# It gets what every shared registry gets (see the README); state here only what differs.",
+    writers ? `sharedRegistry:\n  writers: ${writers}` : "sharedRegistry: {}",
+    "",
+  ].join("\n");
+}
 
 /** Why {@link createProject} wrote nothing: every reason, one per entry. */
 export class ProjectScaffoldError extends Error {
@@ -21,20 +40,24 @@ export class ProjectScaffoldError extends Error {
   }
 }
 
-/** Choices for {@link createProject}: who approves images and where they land (see {@link PromotionFilesOptions}). */
-export type CreateProjectOptions = Pick<PromotionFilesOptions, "approvers" | "imagePaths">;
+/** Choices for {@link createProject}: who approves images, where they land, who may push. */
+export interface CreateProjectOptions extends Pick<PromotionFilesOptions, "approvers" | "imagePaths"> {
+  /** Who may push (an IAM member), when not the default `group:k8s-infra-staging-<name>@<domain>`. */
+  readonly writers?: string;
+}
 
 /**
- * Adds a staging project to a repository: `projects/<name>.yaml` and its three promotion files. Either all four
- * files are written or none: every precondition is checked first, files are created exclusively (an existing
- * file is never overwritten), and what was written is removed again if a later write fails.
+ * Adds a subproject to a repository: `projects/<name>.yaml` declaring its repository in the shared staging
+ * project, and its three promotion files (source: that repository). Either all four files are written or none:
+ * every precondition is checked first, files are created exclusively (an existing file is never overwritten), and
+ * what was written is removed again if a later write fails.
  *
  * @param root the repository root (holds `projects/`, `images/`, `manifests/`)
- * @param name the new project's name, e.g. `my-tool`
- * @param config the validated stack config (staging registry shape, production registries, promoter account)
- * @param options approvers and image paths
+ * @param name the new registry's name, e.g. `my-tool`
+ * @param config the validated stack config (shared project, production registries, promoter account)
+ * @param options approvers, image paths and writers
  * @returns the written files, relative to `root`, sorted
- * @throws ProjectScaffoldError when the name is bad or taken, or an approver or image path is invalid
+ * @throws ProjectScaffoldError when the name is bad or taken, or an approver, image path or writer is invalid
  * @throws the fs error of a failed write, after removing what was written
  * @example await createProject(".", "my-tool", config, { approvers: ["octocat"] });
  */
@@ -44,7 +67,12 @@ export async function createProject(
   config: StackConfig,
   options: CreateProjectOptions = {},
 ): Promise<string[]> {
-  const files = new Map([[`projects/${name}.yaml`, PLAIN_PROJECT_FILE], ...promotionFiles(name, config, options)]);
+  const source = registryAddress(config.sharedProject, config.sharedRegistryLocation, name);
+  const writers = options.writers ?? `group:k8s-infra-staging-${name}@${config.domain}`;
+  const files = new Map([
+    [`projects/${name}.yaml`, sharedRegistryFileText(name, config, options.writers)],
+    ...promotionFiles(name, config, { ...options, source, writers }),
+  ]);
   const reasons = await refusals(root, name, options);
   if (reasons.length > 0) throw new ProjectScaffoldError(reasons);
 
@@ -68,7 +96,7 @@ export async function createProject(
 }
 
 async function refusals(root: string, name: string, options: CreateProjectOptions): Promise<string[]> {
-  const nameProblem = projectNameProblem(name);
+  const nameProblem = projectNameProblem(name, { dedicated: false, shared: true });
   const reasons: string[] = nameProblem ? [nameProblem] : [];
   // A bad name could hold "../", so it is never looked up on disk.
   const taken = nameProblem ? [] : [`projects/${name}.yaml`, `images/${PROJECT_ID_PREFIX}${name}`, `manifests/${PROJECT_ID_PREFIX}${name}`];
@@ -79,6 +107,8 @@ async function refusals(root: string, name: string, options: CreateProjectOption
     const problem = githubLoginProblem(approver);
     if (problem) reasons.push(problem);
   }
+  const writersProblem = options.writers === undefined ? undefined : iamMemberProblem(options.writers);
+  if (writersProblem) reasons.push(`writers "${options.writers}": ${writersProblem}`);
   const paths = options.imagePaths ?? [];
   paths.forEach((path, index) => {
     const problem = path === "" ? undefined : imageNameProblem(path);

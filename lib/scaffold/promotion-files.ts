@@ -1,5 +1,5 @@
 import { PROJECT_ID_PREFIX } from "../projects/project-name";
-import { registryAddress, serviceAccountEmail } from "../projects/staging-project-spec";
+import { serviceAccountEmail } from "../projects/staging-project-spec";
 import type { StackConfig } from "../stack-config/stack-config-schema";
 
 /**
@@ -14,6 +14,10 @@ const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** Choices for {@link promotionFiles}. */
 export interface PromotionFilesOptions {
+  /** The staging registry images are promoted from, e.g. `us-central1-docker.pkg.dev/k8s-staging-images/my-tool`. */
+  readonly source: string;
+  /** Who may push to the source, as an IAM member, for the manifest's header comment. */
+  readonly writers: string;
   /** GitHub logins (or OWNERS aliases) who approve `images.yaml` changes; {@link DEFAULT_APPROVER} when empty. */
   readonly approvers?: readonly string[];
   /**
@@ -40,22 +44,22 @@ export function githubLoginProblem(login: string): string | undefined {
 /**
  * The three promotion files of a staging project, keyed by their path relative to the repository root:
  * `images/k8s-staging-<name>/OWNERS`, `images/k8s-staging-<name>/images.yaml` and
- * `manifests/k8s-staging-<name>/promoter-manifest.yaml` (source: the project's main staging registry;
- * destinations: every production registry of the stack config, each with the promoter account).
+ * `manifests/k8s-staging-<name>/promoter-manifest.yaml` (source: the given staging registry; destinations: every
+ * production registry of the stack config, each with the promoter account).
  *
  * @param name a valid project name
  * @param config the stack config
- * @param options approvers, image paths, initial images
+ * @param options the source registry and its writers, approvers, image paths, initial images
  * @returns relative path → file text, in the order above
- * @example promotionFiles("kind", config, { approvers: ["octocat"] }).get("images/k8s-staging-kind/OWNERS")
+ * @example promotionFiles("kind", config, { source: "gcr.io/k8s-staging-kind", writers: "group:k8s-infra-staging-kind@kubernetes.io" })
  */
-export function promotionFiles(name: string, config: StackConfig, options: PromotionFilesOptions = {}): Map<string, string> {
+export function promotionFiles(name: string, config: StackConfig, options: PromotionFilesOptions): Map<string, string> {
   const projectId = `${PROJECT_ID_PREFIX}${name}`;
   const approvers = options.approvers && options.approvers.length > 0 ? options.approvers : [DEFAULT_APPROVER];
   return new Map([
     [`images/${projectId}/OWNERS`, ownersText(approvers)],
     [`images/${projectId}/images.yaml`, options.imagesYaml ?? "# No images yet\n"],
-    [`manifests/${projectId}/promoter-manifest.yaml`, manifestText(name, config, options.imagePaths ?? [name])],
+    [`manifests/${projectId}/promoter-manifest.yaml`, manifestText(options, config, options.imagePaths ?? [name])],
   ]);
 }
 
@@ -69,12 +73,10 @@ function ownersText(approvers: readonly string[]): string {
   ].join("\n");
 }
 
-function manifestText(name: string, config: StackConfig, imagePaths: readonly string[]): string {
-  const projectId = `${PROJECT_ID_PREFIX}${name}`;
-  const source = registryAddress(projectId, config.registryLocation, config.registryRepositoryId);
+function manifestText({ source, writers }: PromotionFilesOptions, config: StackConfig, imagePaths: readonly string[]): string {
   const promoter = serviceAccountEmail(config.promoterAccountId, config.promoterProject);
   const lines = [
-    `# google group for ${source} is k8s-infra-staging-${name}@${config.domain}`,
+    `# ${writers} may push to ${source}`,
     "# Set up once by `npm run new-project`; changes here need an infrastructure admin's review.",
     "registries:",
     `- name: ${source}`,

@@ -52,14 +52,43 @@ export function parseStackConfig(projectFile: NamedText, stackFile: NamedText): 
     if (result.success) config[key] = result.data;
     else problems.push(...zodProblems(parsed, prefixIssues(result.error, path)));
   }
-  if (config["manageWritersGroups"] === true && config["cloudIdentityCustomerId"] === "") {
-    const [parsed, path] = values.has("manageWritersGroups")
-      ? [stack, ["config", `${namespace}:manageWritersGroups`]]
-      : [project, ["config", "manageWritersGroups", "default"]];
-    problems.push(parsed.problemAt(path, `requires "${namespace}:cloudIdentityCustomerId"`));
-  }
+  // Where a key's value is written: the stack file, else the default in Pulumi.yaml.
+  const problemAt = (key: StackConfigKey, message: string, index?: number) => {
+    const [parsed, path] = values.has(key) ? [stack, ["config", `${namespace}:${key}`]] : [project, ["config", key, "default"]];
+    return parsed.problemAt(index === undefined ? path : [...path, index], message);
+  };
+  if (problems.length === 0) problems.push(...crossKeyProblems(config as StackConfig, namespace, problemAt));
   if (problems.length > 0) throw new InvalidInputError(problems);
   return config as StackConfig;
+}
+
+/** The rules that relate keys to each other; run only when every key is valid on its own. */
+function crossKeyProblems(
+  config: StackConfig,
+  namespace: string,
+  problemAt: (key: StackConfigKey, message: string, index?: number) => Problem,
+): Problem[] {
+  const problems: Problem[] = [];
+  if (config.manageWritersGroups && config.cloudIdentityCustomerId === "") {
+    problems.push(problemAt("manageWritersGroups", `requires "${namespace}:cloudIdentityCustomerId"`));
+  }
+  const accounts = config.promoterAccounts.map((account) => account.accountId);
+  if (!accounts.includes(config.promoterAccountId)) {
+    problems.push(problemAt("promoterAccountId", `"${config.promoterAccountId}" is not one of "${namespace}:promoterAccounts"`));
+  }
+  config.promoterWorkloadIdentityUsers.forEach((user, index) => {
+    if (!accounts.includes(user.accountId)) {
+      problems.push(problemAt("promoterWorkloadIdentityUsers", `"${user.accountId}" is not one of "${namespace}:promoterAccounts"`, index));
+    }
+  });
+  config.promoterAccounts.forEach((account, index) => {
+    if (!config.promoterWorkloadIdentityUsers.some((user) => user.accountId === account.accountId)) {
+      problems.push(
+        problemAt("promoterAccounts", `"${account.accountId}" has no entry in "${namespace}:promoterWorkloadIdentityUsers"; nothing could act as it`, index),
+      );
+    }
+  });
+  return problems;
 }
 
 /**

@@ -19,7 +19,7 @@ export function zodProblems(parsed: ParsedYaml, error: z.ZodError): Problem[] {
     } else if (issue.code === "invalid_type" && isMissing(parsed.value, path)) {
       problems.push(parsed.problemAt(path, "required"));
     } else {
-      problems.push(parsed.problemAt(path, issue.message.replace(/^Invalid input: /, "")));
+      problems.push(parsed.problemAt(path, issue.message.replace(/^Invalid (input|option): /, "")));
     }
   }
   return problems;

@@ -6,6 +6,7 @@ import { makeFixtureRepo, type FixtureRepo } from "./fixture-repo";
 const repository = join(__dirname, "../..");
 const PROMOTER = "k8s-infra-gcr-promoter@k8s-artifacts-prod.iam.gserviceaccount.com";
 const ALPHA_MANIFEST = "manifests/k8s-staging-alpha/promoter-manifest.yaml";
+const SHARED = "us-central1-docker.pkg.dev/k8s-staging-images";
 
 async function problemsOf(repo: FixtureRepo): Promise<string[]> {
   return (await checkRepository({ root: repo.root })).map(formatProblem);
@@ -19,6 +20,13 @@ describe("checkRepository: the tree rules", () => {
   afterEach(() => repo.dispose());
 
   it("passes on projects made by new-project", async () => {
+    expect(await problemsOf(repo)).toEqual([]);
+  });
+
+  it("lets a subproject with both kinds promote from either of its registries", async () => {
+    repo.write("projects/alpha.yaml", "sharedRegistry: {}\ndedicatedProject: {}\n");
+    expect(await problemsOf(repo)).toEqual([]);
+    edit(ALPHA_MANIFEST, `- name: ${SHARED}/alpha`, "- name: gcr.io/k8s-staging-alpha")(repo);
     expect(await problemsOf(repo)).toEqual([]);
   });
 
@@ -81,7 +89,17 @@ describe("checkRepository: the tree rules", () => {
     ],
     [
       "a source registry of another project",
-      edit(ALPHA_MANIFEST, "- name: gcr.io/k8s-staging-alpha", "- name: gcr.io/k8s-staging-beta"),
+      edit(ALPHA_MANIFEST, `- name: ${SHARED}/alpha`, `- name: ${SHARED}/beta`),
+      [`${ALPHA_MANIFEST}:4:9: source registry must be ${SHARED}/alpha, the staging registry the program declares for project "alpha"`],
+    ],
+    [
+      "a shared registry's project promoting from a dedicated project it does not declare",
+      edit(ALPHA_MANIFEST, `- name: ${SHARED}/alpha`, "- name: gcr.io/k8s-staging-alpha"),
+      [`${ALPHA_MANIFEST}:4:9: source registry must be ${SHARED}/alpha, the staging registry the program declares for project "alpha"`],
+    ],
+    [
+      "a dedicated project promoting from a shared registry it does not declare",
+      (r) => r.write("projects/alpha.yaml", "dedicatedProject: {}\n"),
       [`${ALPHA_MANIFEST}:4:9: source registry must be gcr.io/k8s-staging-alpha, the staging registry the program declares for project "alpha"`],
     ],
     [
@@ -101,10 +119,10 @@ describe("checkRepository: the tree rules", () => {
     ],
     [
       "an invalid project file, while the tree is still checked",
-      (r) => (r.write("projects/alpha.yaml", "colour: blue\n"), edit(ALPHA_MANIFEST, "- name: gcr.io/k8s-staging-alpha", "- name: gcr.io/elsewhere")(r)),
+      (r) => (r.write("projects/alpha.yaml", "sharedRegistry:\n  colour: blue\n"), edit(ALPHA_MANIFEST, `- name: ${SHARED}/alpha`, "- name: gcr.io/elsewhere")(r)),
       [
-        "manifests/k8s-staging-alpha/promoter-manifest.yaml:4:9: source registry must be gcr.io/k8s-staging-alpha, the staging registry the program declares for project \"alpha\"",
-        "projects/alpha.yaml:1:1: colour: unknown key",
+        `manifests/k8s-staging-alpha/promoter-manifest.yaml:4:9: source registry must be ${SHARED}/alpha or gcr.io/k8s-staging-alpha, the staging registry the program declares for project "alpha"`,
+        "projects/alpha.yaml:2:3: sharedRegistry.colour: unknown key",
       ],
     ],
     [

@@ -53,24 +53,28 @@ test("an unchanged tree: no changes, as text and as Markdown", async () => {
   rmSync(markdown);
 });
 
-test("adding one project lists exactly that project's resources as added, and nothing else", async () => {
-  writeFileSync(projectFile("new-thing"), "# A new subproject.\n");
+test.each([
+  ["a dedicated project", "dedicatedProject: {}\n", "k8s-staging-new-thing", 40, []],
+  // A shared registry also changes the shared project's viewer binding: its writers see the project.
+  ["a shared registry", "sharedRegistry: {}\n", "k8s-staging-images/new-thing", 7, ["~ gcp:projects/iAMBinding:IAMBinding k8s-staging-images/iam/viewer"]],
+])("adding %s lists exactly its resources as added, and nothing else", async (_, text, component, least, changed) => {
+  writeFileSync(projectFile("new-thing"), `# A new subproject.\n${text}`);
   const json = join(repo, "head.json");
   const result = await plan("--base", "HEAD", "--json", json);
   expect(result).toMatchObject({ status: 0, stderr: "" });
   const head = (JSON.parse(readFileSync(json, "utf8")) as { resources: PlannedResource[] }).resources;
   rmSync(json);
-  const own = head.filter((r) => r.name === "k8s-staging-new-thing" || r.name.startsWith("k8s-staging-new-thing/"));
-  expect(own.length).toBeGreaterThan(40);
+  const own = head.filter((r) => r.name === component || r.name.startsWith(`${component}/`));
+  expect(own.length).toBeGreaterThan(least);
   const lines = result.stdout.split("\n");
-  expect(lines[0]).toBe(`Plan diff: ${own.length} to add, 0 to change, 0 to remove (${head.length - own.length} unchanged)`);
-  expect(lines.filter((line) => /^[~-] /.test(line))).toEqual([]);
+  expect(lines[0]).toBe(`Plan diff: ${own.length} to add, ${changed.length} to change, 0 to remove (${head.length - own.length - changed.length} unchanged)`);
+  expect(lines.filter((line) => /^[~-] /.test(line))).toEqual(changed);
   expect(lines.filter((line) => line.startsWith("+ ")).sort()).toEqual(own.map((r) => `+ ${r.type} ${r.name}`).sort());
 });
 
 test("a changed grant is removed and added; a changed retention changes the buckets in place", async () => {
-  writeFileSync(projectFile("kustomize"), original.get("kustomize")!.replace("roles/cloudkms.admin:\n    - group:k8s-infra-staging-kustomize@kubernetes.io", "roles/cloudkms.admin:\n    - group:k8s-infra-kms-admins@kubernetes.io"));
-  writeFileSync(projectFile("kind"), "bucketObjectAgeDays: 30\n");
+  writeFileSync(projectFile("kustomize"), original.get("kustomize")!.replace("roles/cloudkms.admin:\n      - group:k8s-infra-staging-kustomize@kubernetes.io", "roles/cloudkms.admin:\n      - group:k8s-infra-kms-admins@kubernetes.io"));
+  writeFileSync(projectFile("kind"), original.get("kind")!.replace("dedicatedProject: {}", "dedicatedProject:\n  bucketObjectAgeDays: 30"));
   const result = await plan("--base", "HEAD");
   expect(result).toMatchObject({ status: 0, stderr: "" });
   expect(result.stdout.replace(/\(\d+ unchanged\)/, "(N unchanged)")).toBe(
@@ -107,7 +111,15 @@ test("invalid files at the base are reported as REV:path:LINE:COL", async () => 
   writeFileSync(projectFile("kind"), original.get("kind")!);
   const result = await plan("--base", "HEAD");
   git("commit", "--quiet", "-am", "fixed");
-  expect(result).toEqual({ status: 2, stdout: "", stderr: `HEAD:${projectFile("kind")}:1:1: colour: unknown key\n` });
+  expect(result).toEqual({
+    status: 2,
+    stdout: "",
+    stderr: [
+      `HEAD:${projectFile("kind")}:1:1: declare sharedRegistry: {} (a repository in the shared staging project, for new subprojects) or dedicatedProject: {}`,
+      `HEAD:${projectFile("kind")}:1:1: colour: unknown key`,
+      "",
+    ].join("\n"),
+  });
 });
 
 test.each([

@@ -9,9 +9,10 @@ import type { PlannedResource } from "../../lib/plan/plan-program";
 
 const P = "k8s-staging-kind";
 const SA = `gcb-image-builder@${P}.iam.gserviceaccount.com`;
-// IAM member ids: `<resource> <role> <member>`; a Workload Identity member names a Kubernetes account, not an email.
+// IAM member ids: `<resource> <role> <member>`; a Workload Identity member names a Kubernetes account, not an email,
+// and a federated one a principal or principal set. Bindings: `<resource> <role>`.
 const ROLE = String.raw`roles/[A-Za-z0-9.]+`;
-const MEMBER = String.raw`(allUsers|(group|user):\S+@\S+|serviceAccount:(\S+@\S+|[a-z][a-z0-9-]+\.svc\.id\.goog\[[a-z0-9-]+/[a-z0-9-]+\]))`;
+const MEMBER = String.raw`(allUsers|(group|user):\S+@\S+|serviceAccount:(\S+@\S+|[a-z][a-z0-9-]+\.svc\.id\.goog\[[a-z0-9-]+/[a-z0-9-]+\])|principal(Set)?://[a-z.]+\.googleapis\.com/\S+)`;
 const resource = (type: string, inputs: Record<string, unknown>): PlannedResource => ({ type, name: `${P}/x`, parent: P, inputs });
 
 // The formats of the Import section of each resource's @pulumi/gcp documentation, one per declared type.
@@ -23,6 +24,12 @@ const DOCUMENTED: readonly [string, Record<string, unknown>, string, RegExp][] =
     { project: P, role: "roles/viewer", member: "group:k8s-infra-staging-kind@kubernetes.io" },
     `${P} roles/viewer group:k8s-infra-staging-kind@kubernetes.io`,
     new RegExp(`^[a-z][a-z0-9-]+ ${ROLE} ${MEMBER}$`),
+  ],
+  [
+    "gcp:projects/iAMBinding:IAMBinding",
+    { project: P, role: "roles/owner", members: ["group:k8s-infra-release-admins@kubernetes.io"] },
+    `${P} roles/owner`,
+    new RegExp(`^[a-z][a-z0-9-]+ ${ROLE}$`),
   ],
   [
     "gcp:artifactregistry/repository:Repository",
@@ -54,6 +61,12 @@ const DOCUMENTED: readonly [string, Record<string, unknown>, string, RegExp][] =
     { serviceAccountId: `projects/${P}/serviceAccounts/${SA}`, role: "roles/iam.serviceAccountTokenCreator", member: `serviceAccount:${SA}` },
     `projects/${P}/serviceAccounts/${SA} roles/iam.serviceAccountTokenCreator serviceAccount:${SA}`,
     new RegExp(`^projects/[a-z][a-z0-9-]+/serviceAccounts/[a-z][a-z0-9-]+@[a-z][a-z0-9-]+\\.iam\\.gserviceaccount\\.com ${ROLE} ${MEMBER}$`),
+  ],
+  [
+    "gcp:serviceaccount/iAMBinding:IAMBinding",
+    { serviceAccountId: `projects/${P}/serviceAccounts/${SA}`, role: "roles/iam.serviceAccountUser", members: ["group:a@example.com"] },
+    `projects/${P}/serviceAccounts/${SA} roles/iam.serviceAccountUser`,
+    new RegExp(`^projects/[a-z][a-z0-9-]+/serviceAccounts/[a-z][a-z0-9-]+@[a-z][a-z0-9-]+\\.iam\\.gserviceaccount\\.com ${ROLE}$`),
   ],
 ];
 const FORMAT_BY_TYPE = new Map(DOCUMENTED.map(([type, , , format]) => [type, format]));
@@ -121,8 +134,11 @@ describe("import-plan on real project files", () => {
     mkdirSync(join(dir, "projects"));
     copyFileSync("Pulumi.yaml", join(dir, "Pulumi.yaml"));
     copyFileSync("Pulumi.prod.yaml", join(dir, "Pulumi.prod.yaml"));
-    // A plain project, one with its own builder account and compute APIs, one with extra KMS grants.
-    for (const name of ["kind", "cluster-api-gcp", "kustomize"]) copyFileSync(join("projects", `${name}.yaml`), join(dir, "projects", `${name}.yaml`));
+    // A plain project that also has a shared registry, one with its own builder account and compute APIs, one with
+    // extra KMS grants, one with authoritative bindings, and a shared registry alone.
+    for (const name of ["kind", "cluster-api-gcp", "kustomize", "kubernetes", "headlamp"]) {
+      copyFileSync(join("projects", `${name}.yaml`), join(dir, "projects", `${name}.yaml`));
+    }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -156,13 +172,28 @@ describe("import-plan on real project files", () => {
       expect(seenIds.has(key)).toBe(false);
       seenIds.add(key);
     }
-    expect(new Set(resources.map((entry) => entry.type))).toEqual(new Set([...FORMAT_BY_TYPE.keys(), "k8s-staging:index:StagingProject", "k8s-staging:index:Promoter"]));
-    expect(resources.find((entry) => entry.name === "k8s-staging-cluster-api-gcp/sa/gcb-builder")?.id).toBe(
+    const components = ["StagingProject", "Promoter", "SharedStagingProject", "SharedRegistry"].map((type) => `k8s-staging:index:${type}`);
+    expect(new Set(resources.map((entry) => entry.type))).toEqual(new Set([...FORMAT_BY_TYPE.keys(), ...components]));
+    const idOf = (name: string) => resources.find((entry) => entry.name === name)?.id;
+    expect(idOf("k8s-staging-cluster-api-gcp/sa/gcb-builder")).toBe(
       "projects/k8s-staging-cluster-api-gcp/serviceAccounts/gcb-builder-cluster-api-gcp@k8s-staging-cluster-api-gcp.iam.gserviceaccount.com",
     );
-    expect(resources.find((entry) => entry.name === "promoter/sa")?.id).toBe(
+    expect(idOf("promoter/k8s-infra-gcr-promoter/sa")).toBe(
       "projects/k8s-artifacts-prod/serviceAccounts/k8s-infra-gcr-promoter@k8s-artifacts-prod.iam.gserviceaccount.com",
     );
+    expect(idOf("promoter/k8s-infra-image-promotion/sa/workloadIdentityUser")).toBe(
+      "projects/k8s-artifacts-prod/serviceAccounts/k8s-infra-image-promotion@k8s-artifacts-prod.iam.gserviceaccount.com roles/iam.workloadIdentityUser",
+    );
+    // The existing shared project, its registries and k8s-staging-kubernetes are adopted under these ids.
+    expect(idOf("k8s-staging-images/project")).toBe("k8s-staging-images");
+    expect(idOf("k8s-staging-images/iam/viewer")).toBe("k8s-staging-images roles/viewer");
+    expect(idOf("k8s-staging-images/gcb-bucket")).toBe("k8s-staging-images/k8s-staging-images-gcb");
+    expect(idOf("k8s-staging-images/headlamp/repository")).toBe("projects/k8s-staging-images/locations/us-central1/repositories/headlamp");
+    expect(idOf("k8s-staging-images/headlamp/sa/serviceAccountUser")).toBe(
+      "projects/k8s-staging-images/serviceAccounts/headlamp-sa@k8s-staging-images.iam.gserviceaccount.com roles/iam.serviceAccountUser",
+    );
+    expect(idOf("k8s-staging-kubernetes/iam/owner")).toBe("k8s-staging-kubernetes roles/owner");
+    expect(idOf("k8s-staging-kubernetes/registry/us/gcr.io")).toBe("projects/k8s-staging-kubernetes/locations/us/repositories/gcr.io");
   });
 
   test("invalid project files: exit 2, the positioned problems, nothing written", async () => {
@@ -173,7 +204,13 @@ describe("import-plan on real project files", () => {
     const io = { stdout: { write: () => true }, stderr: { write: (text: string) => (stderr += text) } };
     const out = join(dir, "bad.json");
     expect(await runImportPlanCommand(["--out", out, "--projects", projects, "--stack-config", join(dir, "Pulumi.prod.yaml")], io)).toBe(2);
-    expect(stderr).toBe(`${join(projects, "kind.yaml")}:1:1: colour: unknown key\n`);
+    expect(stderr).toBe(
+      [
+        `${join(projects, "kind.yaml")}:1:1: declare sharedRegistry: {} (a repository in the shared staging project, for new subprojects) or dedicatedProject: {}`,
+        `${join(projects, "kind.yaml")}:1:1: colour: unknown key`,
+        "",
+      ].join("\n"),
+    );
     expect(() => readFileSync(out)).toThrow("ENOENT");
   });
 });

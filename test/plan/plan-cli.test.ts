@@ -24,7 +24,7 @@ describe("plan command", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("the shipped 82 projects: every resource once, every parity grant, JSON in the documented shape", async () => {
+  test("the shipped entries: every resource once, every parity grant, JSON in the documented shape", async () => {
     const json = join(dir, "out.json");
     const { out, io } = capture();
     expect(await runPlanCommand(["--json", json], io)).toBe(0);
@@ -32,6 +32,10 @@ describe("plan command", () => {
     const { resources } = JSON.parse(readFileSync(json, "utf8")) as { resources: PlannedResource[] };
     expect(Object.keys(JSON.parse(readFileSync(json, "utf8")))).toEqual(["resources"]);
     for (const resource of resources.slice(0, 5)) expect(Object.keys(resource)).toEqual(["type", "name", "parent", "inputs"]);
+    // Only the adopted GCR repositories carry the import id they are adopted from.
+    const adopted = resources.filter((r) => r.import !== undefined);
+    expect(adopted).toHaveLength(82);
+    for (const r of adopted) expect([r.type, r.name.endsWith("/registry/us/gcr.io")]).toEqual(["gcp:artifactregistry/repository:Repository", true]);
 
     const names = resources.map((r) => `${r.type} ${r.name}`);
     expect(new Set(names).size).toBe(names.length);
@@ -41,23 +45,29 @@ describe("plan command", () => {
 
     const components = resources.filter((r) => r.type === "k8s-staging:index:StagingProject");
     expect(components).toHaveLength(82);
-    expect(resources.filter((r) => r.type === "gcp:organizations/project:Project")).toHaveLength(82);
+    expect(resources.filter((r) => r.type === "k8s-staging:index:SharedRegistry")).toHaveLength(40);
+    // The dedicated projects and the shared one.
+    expect(resources.filter((r) => r.type === "gcp:organizations/project:Project")).toHaveLength(83);
     expect(resources.filter((r) => r.type === "gcp:container/registry:Registry")).toEqual([]);
+    const topLevel = ["StagingProject", "Promoter", "SharedStagingProject", "SharedRegistry"].map((type) => `k8s-staging:index:${type}`);
     for (const r of resources) {
-      if (r.parent === null) expect(["k8s-staging:index:StagingProject", "k8s-staging:index:Promoter"]).toContain(r.type);
+      if (r.parent === null) expect(topLevel).toContain(r.type);
       else expect(r.name.startsWith(`${r.parent}/`)).toBe(true);
     }
     const writers = resources.filter(
       (r) => r.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember" && r.inputs["role"] === "roles/artifactregistry.repoAdmin" && String(r.inputs["member"]).startsWith("group:k8s-infra-staging-"),
     );
-    expect(writers).toHaveLength(82);
+    // One per dedicated registry: 82 gcr.io and test-infra's images.
+    expect(writers).toHaveLength(83);
     expect(out.stdout).toContain("k8s-staging-kind: 42 resources (13 APIs, 2 buckets, 24 grants, 1 project, 1 registries, 1 service accounts)\n");
+    expect(out.stdout).toContain("k8s-staging-images/kind: 7 resources (1 registries, 5 grants, 1 service accounts)\n");
+    expect(out.stdout).toContain("k8s-staging-images: 10 resources (2 APIs, 1 buckets, 6 grants, 1 project)\n");
     expect(out.stdout).toContain(`\n${resources.length} resources:\n`);
   });
 
   test("bad input: exit 2, only the positioned problems on stderr, no JSON written", async () => {
-    writeFileSync(join(dir, "projects", "kind.yaml"), "colour: blue\napis: [compute.googleapis.com]\napis: []\n");
-    writeFileSync(join(dir, "projects", "a-name-that-is-too-long.yaml"), "");
+    writeFileSync(join(dir, "projects", "kind.yaml"), "dedicatedProject:\n  colour: blue\n  apis: [compute.googleapis.com]\n  apis: []\n");
+    writeFileSync(join(dir, "projects", "a-name-that-is-too-long.yaml"), "dedicatedProject: {}\n");
     const json = join(dir, "out.json");
     const { out, io } = capture();
     expect(
@@ -66,8 +76,8 @@ describe("plan command", () => {
     expect(out.stderr).toBe(
       [
         `${join(dir, "projects", "a-name-that-is-too-long.yaml")}:1:1: project name "a-name-that-is-too-long" has 23 characters; at most 18 fit in a GCP project id after "k8s-staging-"`,
-        `${join(dir, "projects", "kind.yaml")}:1:1: colour: unknown key`,
-        `${join(dir, "projects", "kind.yaml")}:3:1: apis: duplicate key (first on line 2)`,
+        `${join(dir, "projects", "kind.yaml")}:2:3: dedicatedProject.colour: unknown key`,
+        `${join(dir, "projects", "kind.yaml")}:4:3: dedicatedProject.apis: duplicate key (first on line 3)`,
         "",
       ].join("\n"),
     );

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { stagingPolicies } from "../../policy/policies";
 
@@ -21,18 +21,22 @@ test("the pack installs on its own (pulumi runs npm install in policy/) with the
 });
 
 test("the pack imports nothing outside policy/ besides @pulumi/policy, so it runs from its own node_modules", () => {
-  for (const file of ["index.ts", "policies.ts", "iam-grants.ts", "no-public-write.ts", "bucket-hygiene.ts", "protected-resources.ts", "staging-members.ts", "staging-members-config.ts"]) {
+  for (const file of readdirSync("policy").filter((name) => name.endsWith(".ts"))) {
     const imports = [...readFileSync(`policy/${file}`, "utf8").matchAll(/from "([^"]+)"/g)].map((match) => match[1]);
     for (const specifier of imports) expect([file, specifier]).toEqual([file, expect.stringMatching(/^(\.\/[a-z-]+|@pulumi\/policy)$/)]);
   }
 });
 
-test("four mandatory policies with unique names", () => {
+test("eight mandatory policies with unique names", () => {
   expect(stagingPolicies.map((policy) => [policy.name, policy.enforcementLevel])).toEqual([
     ["no-public-write", "mandatory"],
     ["bucket-uniform-access-and-lifecycle", "mandatory"],
     ["staging-iam-members", "mandatory"],
-    ["projects-and-buckets-protected", "mandatory"],
+    ["staging-resources-protected", "mandatory"],
+    ["staging-repository-cleanup", "mandatory"],
+    ["no-human-admin-on-shared-registry", "mandatory"],
+    ["build-account-writes-only-its-own-repository", "mandatory"],
+    ["one-owner-per-grant", "mandatory"],
   ]);
   expect(readFileSync("policy/index.ts", "utf8")).toContain('new PolicyPack("k8s-staging", { enforcementLevel: "mandatory", policies: stagingPolicies });');
 });

@@ -1,6 +1,7 @@
 import { STAGING_PROJECT_TYPE as PROGRAM_STAGING_PROJECT_TYPE } from "../../lib/provision/staging-project";
 import { PROD_STAGING_MEMBERS, stagingMembersConfig } from "../../policy/staging-members-config";
-import { isAllowedStagingMember, STAGING_PROJECT_TYPE, stagingMembers, stagingProjectOf } from "../../policy/staging-members";
+import { STAGING_PROJECT_TYPE } from "../../policy/staging-components";
+import { isAllowedStagingMember, stagingMembers, stagingProjectOf } from "../../policy/staging-members";
 import { componentUrn, violationsOf } from "./validation-args";
 
 const kind = componentUrn(STAGING_PROJECT_TYPE, "k8s-staging-kind");

@@ -1,4 +1,4 @@
-import type { Policy, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { Policy, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 /** A resource as a policy sees it, reduced to what the pack's policies read. */
 export interface SampleResource {
@@ -65,4 +65,52 @@ export async function violationsOf(policy: Policy, sample: SampleResource): Prom
     await validation(validationArgs(sample), reportViolation);
   }
   return messages;
+}
+
+/**
+ * Runs one stack policy's validateStack over samples and returns the violation messages, in order.
+ *
+ * @throws Error when the policy is not a stack policy
+ */
+export async function stackViolationsOf(policy: Policy, samples: readonly SampleResource[]): Promise<string[]> {
+  const validate = (policy as StackValidationPolicy).validateStack;
+  if (validate === undefined) throw new Error(`${policy.name} has no validateStack`);
+  const messages: string[] = [];
+  await validate(
+    {
+      resources: samples.map((sample) => ({
+        type: sample.type,
+        name: sample.name,
+        urn: validationArgs(sample).urn,
+        props: sample.props,
+        opts: validationArgs(sample).opts,
+        dependencies: [],
+        propertyDependencies: {},
+        isType: () => false,
+        asType: () => undefined,
+      })) as never,
+      stackTags: new Map(),
+      getConfig: <T extends object>() => ({}) as T,
+      notApplicable: (reason?: string): never => {
+        throw new Error(`notApplicable: ${reason}`);
+      },
+    },
+    (message: string) => void messages.push(message),
+  );
+  return messages;
+}
+
+/** The violations of any policy, resource or stack, over samples: `<policy> <resource>: <message>` each. */
+export async function allViolationsOf(policies: readonly Policy[], samples: readonly SampleResource[]): Promise<string[]> {
+  const violations: string[] = [];
+  for (const policy of policies) {
+    if ((policy as StackValidationPolicy).validateStack) {
+      for (const message of await stackViolationsOf(policy, samples)) violations.push(`${policy.name}: ${message}`);
+      continue;
+    }
+    for (const sample of samples) {
+      for (const message of await violationsOf(policy, sample)) violations.push(`${policy.name} ${sample.name}: ${message}`);
+    }
+  }
+  return violations;
 }

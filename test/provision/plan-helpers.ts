@@ -11,6 +11,11 @@ export const prodConfig: StackConfig = parseStackConfig(
   { file: "Pulumi.prod.yaml", text: readFileSync("Pulumi.prod.yaml", "utf8") },
 );
 
+/** A project file declaring only a dedicated project, with `section` (YAML) indented under it. */
+export function dedicated(section = ""): string {
+  return section.trim() === "" ? "dedicatedProject: {}\n" : `dedicatedProject:\n${section.replace(/^(?=.)/gm, "  ")}`;
+}
+
 /** Plans the program for in-memory project files (name → text). */
 export async function planProjects(
   files: Record<string, string>,
@@ -23,10 +28,18 @@ export async function planProjects(
   return (await planProgram(async () => declareStagingInfrastructure(config, projects))).resources;
 }
 
-/** One IAM grant as `<target> <role> <member>`, read back from a planned resource's inputs. */
+/**
+ * One IAM grant as `<target> <role> <member>`, read back from a planned resource's inputs; an authoritative
+ * binding as `<target> <role> = [<members>]`.
+ */
 export function grantOf(resource: PlannedResource): string | undefined {
   const inputs = resource.inputs as Record<string, string>;
+  const members = `= [${((resource.inputs["members"] ?? []) as string[]).join(", ")}]`;
   switch (resource.type) {
+    case "gcp:projects/iAMBinding:IAMBinding":
+      return `project ${inputs["project"]} ${inputs["role"]} ${members}`;
+    case "gcp:serviceaccount/iAMBinding:IAMBinding":
+      return `sa ${inputs["serviceAccountId"]} ${inputs["role"]} ${members}`;
     case "gcp:projects/iAMMember:IAMMember":
       return `project ${inputs["project"]} ${inputs["role"]} ${inputs["member"]}`;
     case "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember":

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ChildNames } from "../../lib/provision/child-names";
-import { grantsOf, nonGrantChildrenOf, planProjects, prodConfig } from "./plan-helpers";
+import { dedicated, grantsOf, nonGrantChildrenOf, planProjects, prodConfig } from "./plan-helpers";
 
 const P = "k8s-staging-kind";
 const G = "group:k8s-infra-staging-kind@kubernetes.io";
@@ -42,7 +42,7 @@ const APIS = [
 
 describe("StagingProject", () => {
   test("a plain project gets exactly the parity table's children and grants", async () => {
-    const resources = await planProjects({ kind: "# plain\n" });
+    const resources = await planProjects({ kind: "# plain\ndedicatedProject: {}\n" });
     expect(nonGrantChildrenOf(resources, P)).toEqual(
       [
         `gcp:organizations/project:Project ${P}/project`,
@@ -63,7 +63,19 @@ describe("StagingProject", () => {
       autoCreateNetwork: false,
       deletionPolicy: "PREVENT",
     });
-    expect(byName.get(`${P}/registry/us/gcr.io`)!.inputs).toMatchObject({ project: P, location: "us", repositoryId: "gcr.io", format: "DOCKER" });
+    const repository = byName.get(`${P}/registry/us/gcr.io`)!;
+    expect(repository.inputs).toEqual({
+      project: P,
+      location: "us",
+      repositoryId: "gcr.io",
+      format: "DOCKER",
+      description: `Staging images of ${P}, pushed to gcr.io/${P}`,
+      vulnerabilityScanningConfig: { enablementConfig: "DISABLED" },
+      cleanupPolicyDryRun: false,
+      cleanupPolicies: [{ id: "delete-images-older-than-90-days", action: "DELETE", condition: { olderThan: "7776000s" } }],
+    });
+    // Google's GCR migration created it: pulumi up may import it, never create it.
+    expect(repository.import).toBe(`projects/${P}/locations/us/repositories/gcr.io`);
     expect(byName.get(`${P}/bucket`)!.inputs).toEqual({
       project: P,
       name: P,
@@ -113,10 +125,6 @@ describe("StagingProject", () => {
       "ci-images",
       [...release("ci-images"), "registry k8s-staging-ci-images/us/gcr.io roles/artifactregistry.writer serviceAccount:prow-build@k8s-infra-prow-build.iam.gserviceaccount.com"],
     ],
-    [
-      "kubernetes",
-      [...release("kubernetes"), "registry k8s-staging-kubernetes/us/gcr.io roles/artifactregistry.admin serviceAccount:648026197307@cloudbuild.gserviceaccount.com"],
-    ],
     ["releng-test", [...release("releng-test"), ...gcbBuilder("releng-test", "k8s-infra-prow-build")]],
     [
       "cluster-api-gcp",
@@ -130,7 +138,7 @@ describe("StagingProject", () => {
     ["kustomize", kms("kustomize", "660796270509")],
     ["krm-functions", kms("krm-functions", "415435679132")],
   ])("shipped special case %s has exactly its extra grants", async (name, extras) => {
-    const resources = await planProjects({ [name]: readFileSync(`projects/${name}.yaml`, "utf8"), plain: "" });
+    const resources = await planProjects({ [name]: readFileSync(`projects/${name}.yaml`, "utf8"), plain: dedicated() });
     const plain = grantsOf(resources, "k8s-staging-plain").map((g) =>
       g.replaceAll("k8s-staging-plain", `k8s-staging-${name}`).replaceAll("k8s-infra-staging-plain@", `k8s-infra-staging-${name}@`),
     );
@@ -152,19 +160,21 @@ describe("StagingProject", () => {
   });
 
   test("an extra registry gets the same grants as the main one, plus a file override of the object age", async () => {
-    const resources = await planProjects({ kind: "registries:\n  - {location: us-central1, repositoryId: images}\nbucketObjectAgeDays: 30\n" });
+    const resources = await planProjects({ kind: dedicated("registries:\n  - {location: us-central1, repositoryId: images}\nbucketObjectAgeDays: 30\n") });
     const registryGrants = (key: string) =>
       grantsOf(resources, P).filter((g) => g.startsWith(`registry ${P}/${key} `)).map((g) => g.split(" ").slice(2).join(" "));
     expect(registryGrants("us-central1/images")).toEqual(registryGrants("us/gcr.io"));
     expect(registryGrants("us-central1/images")).toHaveLength(4);
     const repository = resources.find((r) => r.name === `${P}/registry/us-central1/images`)!;
     expect(repository.inputs).toMatchObject({ location: "us-central1", repositoryId: "images", format: "DOCKER" });
+    // Not a GCR repository: the program may create it.
+    expect(repository.import).toBeUndefined();
     const bucket = resources.find((r) => r.name === `${P}/bucket`)!;
     expect(bucket.inputs["lifecycleRules"]).toEqual([{ action: { type: "Delete" }, condition: { age: 30} }]);
   });
 
   test("the writers group and its members are declared only when the stack manages groups", async () => {
-    const file = { kind: "groupMembers: [alice@example.com, bob@example.com]\n" };
+    const file = { kind: dedicated("groupMembers: [alice@example.com, bob@example.com]\n") };
     expect((await planProjects(file)).filter((r) => r.type.startsWith("gcp:cloudidentity"))).toEqual([]);
     const config = { ...prodConfig, manageWritersGroups: true, cloudIdentityCustomerId: "C0abc123" };
     const resources = await planProjects(file, config);
@@ -190,35 +200,64 @@ describe("StagingProject", () => {
   });
 
   test("a folder replaces the organization as the project's parent", async () => {
-    const resources = await planProjects({ kind: "" }, { ...prodConfig, folderId: "123" });
+    const resources = await planProjects({ kind: dedicated() }, { ...prodConfig, folderId: "123" });
     const project = resources.find((r) => r.name === `${P}/project`)!;
     expect(project.inputs["folderId"]).toBe("123");
     expect(project.inputs["orgId"]).toBeUndefined();
+    const own = await planProjects({ kind: dedicated('folderId: "456"\n') }, { ...prodConfig, folderId: "123" });
+    expect(own.find((r) => r.name === `${P}/project`)!.inputs["folderId"]).toBe("456");
+  });
+
+  test.each([
+    ["dry-run", { cleanupPolicyDryRun: true, cleanupPolicies: [expect.objectContaining({ action: "DELETE" })] }],
+    ["none", { labels: { "cleanup-policy": "none" } }],
+  ])("cleanup: %s applies to every registry of the project", async (cleanup, expected) => {
+    const resources = await planProjects({ kind: dedicated(`cleanup: ${cleanup}\nregistries: [{location: us-central1, repositoryId: images}]\n`) });
+    const repositories = resources.filter((r) => r.type === "gcp:artifactregistry/repository:Repository" && r.parent === P);
+    expect(repositories).toHaveLength(2);
+    for (const repository of repositories) {
+      expect(repository.inputs).toMatchObject(expected);
+      if (cleanup === "none") expect(repository.inputs["cleanupPolicies"]).toBeUndefined();
+    }
+  });
+
+  test("the stack's cleanupOlderThanDays sets the policy's age", async () => {
+    const resources = await planProjects({ kind: dedicated() }, { ...prodConfig, cleanupOlderThanDays: 30 });
+    expect(resources.find((r) => r.name === `${P}/registry/us/gcr.io`)!.inputs["cleanupPolicies"]).toEqual([
+      { id: "delete-images-older-than-30-days", action: "DELETE", condition: { olderThan: "2592000s" } },
+    ]);
   });
 });
 
 describe("Promoter", () => {
-  test("declares the account once, its Workload Identity binding and write access to every production registry", async () => {
-    const resources = await planProjects({ kind: "", kops: "" });
-    expect(resources.filter((r) => r.parent === "promoter" && r.type === "gcp:serviceaccount/account:Account").map((r) => r.inputs)).toEqual([
-      {
-        project: "k8s-artifacts-prod",
-        accountId: "k8s-infra-gcr-promoter",
-        displayName: "k8s-infra-gcr-promoter",
-        description: "the image promoter: copies images from the staging registries to production",
-        createIgnoreAlreadyExists: true,
-      },
-    ]);
-    const sa = "projects/k8s-artifacts-prod/serviceAccounts/k8s-infra-gcr-promoter@k8s-artifacts-prod.iam.gserviceaccount.com";
-    expect(grantsOf(resources, "promoter")).toEqual(
+  const POOL = "principal://iam.googleapis.com/projects/180382678033/locations/global/workloadIdentityPools/k8s-infra-prow-build-trusted.svc.id.goog/subject/ns/test-pods/sa";
+
+  test.each([
+    ["k8s-infra-gcr-promoter", "k8s-infra container image promoter", ["k8s-infra-gcr-promoter", "s3-sync"]],
+    ["k8s-infra-image-promotion", "k8s-infra image promotion", ["k8s-infra-image-promotion"]],
+  ])("%s: the account, its whole Workload Identity binding (as service-acccounts.tf) and write access to production", async (id, displayName, pods) => {
+    const resources = await planProjects({ kind: dedicated(), kops: dedicated() });
+    const component = `promoter/${id}`;
+    expect(nonGrantChildrenOf(resources, component)).toEqual([`gcp:serviceaccount/account:Account ${component}/sa`]);
+    expect(resources.find((r) => r.name === `${component}/sa`)!.inputs).toEqual({
+      project: "k8s-artifacts-prod",
+      accountId: id,
+      displayName,
+      createIgnoreAlreadyExists: true,
+    });
+    const email = `${id}@k8s-artifacts-prod.iam.gserviceaccount.com`;
+    expect(grantsOf(resources, component)).toEqual(
       [
-        `sa ${sa} roles/iam.workloadIdentityUser serviceAccount:k8s-infra-prow-build-trusted.svc.id.goog[test-pods/k8s-infra-gcr-promoter]`,
+        `sa projects/k8s-artifacts-prod/serviceAccounts/${email} roles/iam.workloadIdentityUser = [${pods.map((pod) => `${POOL}/${pod}`).join(", ")}]`,
         ...prodConfig.productionRegistries.map(
-          (r) => `registry k8s-artifacts-prod/${r.location}/images roles/artifactregistry.repoAdmin ${PROMOTER}`,
+          (r) => `registry k8s-artifacts-prod/${r.location}/images roles/artifactregistry.repoAdmin serviceAccount:${email}`,
         ),
       ].sort(),
     );
-    // Read access to each staging registry lives with that project.
+  });
+
+  test("read access to each staging registry lives with that project, for the account the manifests name", async () => {
+    const resources = await planProjects({ kind: dedicated(), kops: dedicated() });
     for (const project of ["k8s-staging-kind", "k8s-staging-kops"]) {
       expect(grantsOf(resources, project)).toContain(`registry ${project}/us/gcr.io roles/artifactregistry.reader ${PROMOTER}`);
     }
@@ -227,8 +266,8 @@ describe("Promoter", () => {
 
 describe("resource names", () => {
   test("a project's child names do not change when other projects are added or re-ordered", async () => {
-    const alone = (await planProjects({ kind: "" })).filter((r) => r.parent === P).map((r) => r.name);
-    const among = (await planProjects({ zeta: "", kind: "", alpha: "" })).filter((r) => r.parent === P).map((r) => r.name);
+    const alone = (await planProjects({ kind: dedicated() })).filter((r) => r.parent === P).map((r) => r.name);
+    const among = (await planProjects({ zeta: dedicated(), kind: dedicated(), alpha: dedicated() })).filter((r) => r.parent === P).map((r) => r.name);
     expect(among).toEqual(alone);
   });
 

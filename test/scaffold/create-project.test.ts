@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkRepository } from "../../lib/check/check-repository";
 import { runNewProjectCommand } from "../../lib/cli/new-project";
-import { createProject, PLAIN_PROJECT_FILE, ProjectScaffoldError } from "../../lib/scaffold/create-project";
+import { createProject, ProjectScaffoldError, sharedRegistryFileText } from "../../lib/scaffold/create-project";
 import { githubLoginProblem, promotionFiles } from "../../lib/scaffold/promotion-files";
 import { loadStackConfig } from "../../lib/stack-config/load-stack-config";
 import type { StackConfig } from "../../lib/stack-config/stack-config-schema";
@@ -19,7 +19,8 @@ beforeAll(async () => {
 
 describe("promotionFiles", () => {
   it("writes OWNERS, a blank images.yaml and a manifest from the stack config", () => {
-    const files = promotionFiles("my-tool", config, { approvers: ["octocat", "hubot"] });
+    const source = "us-central1-docker.pkg.dev/k8s-staging-images/my-tool";
+    const files = promotionFiles("my-tool", config, { source, writers: "group:k8s-infra-staging-my-tool@kubernetes.io", approvers: ["octocat", "hubot"] });
     expect([...files.keys()]).toEqual([
       "images/k8s-staging-my-tool/OWNERS",
       "images/k8s-staging-my-tool/images.yaml",
@@ -30,9 +31,10 @@ describe("promotionFiles", () => {
     );
     expect(files.get("images/k8s-staging-my-tool/images.yaml")).toBe("# No images yet\n");
     const manifest = files.get("manifests/k8s-staging-my-tool/promoter-manifest.yaml")!.split("\n");
+    expect(manifest[0]).toBe(`# group:k8s-infra-staging-my-tool@kubernetes.io may push to ${source}`);
     expect(manifest.slice(2, 7)).toEqual([
       "registries:",
-      "- name: gcr.io/k8s-staging-my-tool",
+      `- name: ${source}`,
       "  src: true",
       "- name: asia-east1-docker.pkg.dev/k8s-artifacts-prod/images/my-tool",
       `  service-account: ${PROMOTER}`,
@@ -41,7 +43,7 @@ describe("promotionFiles", () => {
   });
 
   it("defaults the approver to the SIG K8s Infra leads alias and supports the registry root", () => {
-    const files = promotionFiles("etcd", config, { imagePaths: [""] });
+    const files = promotionFiles("etcd", config, { source: "gcr.io/k8s-staging-etcd", writers: "group:k8s-infra-staging-etcd@kubernetes.io", imagePaths: [""] });
     expect(files.get("images/k8s-staging-etcd/OWNERS")).toContain("approvers:\n  - sig-k8s-infra-leads\n");
     expect(files.get("manifests/k8s-staging-etcd/promoter-manifest.yaml")).toContain(
       "- name: us-central1-docker.pkg.dev/k8s-artifacts-prod/images\n",
@@ -79,7 +81,29 @@ describe("createProject / new-project", () => {
         "",
       ].join("\n"),
     );
-    expect(repo.read("projects/my-tool.yaml")).toBe(PLAIN_PROJECT_FILE);
+    expect(repo.read("projects/my-tool.yaml")).toBe(
+      [
+        "# A repository in the shared staging project: us-central1-docker.pkg.dev/k8s-staging-images/my-tool",
+        "# It gets what every shared registry gets (see the README); state here only what differs.",
+        "sharedRegistry: {}",
+        "",
+      ].join("\n"),
+    );
+    expect(repo.read("manifests/k8s-staging-my-tool/promoter-manifest.yaml")).toContain(
+      "- name: us-central1-docker.pkg.dev/k8s-staging-images/my-tool\n  src: true\n",
+    );
+    expect(await checkRepository({ root: repo.root })).toEqual([]);
+  });
+
+  it("takes a name longer than a dedicated project's and another writers group", async () => {
+    const name = "node-readiness-controller";
+    const b = captureIo();
+    expect(await runNewProjectCommand([name, "--writers", "group:k8s-infra-staging-nrc@kubernetes.io"], b.io, repo.root)).toBe(0);
+    expect(repo.read(`projects/${name}.yaml`)).toBe(sharedRegistryFileText(name, config, "group:k8s-infra-staging-nrc@kubernetes.io"));
+    expect(repo.read(`projects/${name}.yaml`)).toContain("sharedRegistry:\n  writers: group:k8s-infra-staging-nrc@kubernetes.io\n");
+    expect(repo.read(`manifests/k8s-staging-${name}/promoter-manifest.yaml`).split("\n")[0]).toBe(
+      `# group:k8s-infra-staging-nrc@kubernetes.io may push to us-central1-docker.pkg.dev/k8s-staging-images/${name}`,
+    );
     expect(await checkRepository({ root: repo.root })).toEqual([]);
   });
 
@@ -89,14 +113,18 @@ describe("createProject / new-project", () => {
       'project name "kind" is taken: images/k8s-staging-kind exists',
       'project name "kind" is taken: manifests/k8s-staging-kind exists',
     ]],
-    ["a name too long", ["a-very-long-project-name"], [
-      'project name "a-very-long-project-name" has 24 characters; at most 18 fit in a GCP project id after "k8s-staging-"',
+    ["a name too long", ["a".repeat(64)], [
+      `name "${"a".repeat(64)}" has 64 characters; a repository id has at most 63`,
+    ]],
+    ["a name too short", ["ab"], ['registry name "ab" has 2 characters; its build account "ab-sa" needs at least 3']],
+    ["bad writers", ["my-tool", "--writers", "k8s-infra-staging-my-tool@kubernetes.io"], [
+      'writers "k8s-infra-staging-my-tool@kubernetes.io": expected an IAM member such as group:NAME@DOMAIN (kinds: user, group, serviceAccount, domain, principal://, principalSet://, allUsers)',
     ]],
     ["a bad name and a bad owner", ["../x", "--owner", "-x-"], [
       'project name "../x" must be lowercase letters, digits and hyphens, start with a letter and end with a letter or digit',
       '"-x-" is not a GitHub user name (1-39 letters, digits or single hyphens, not at either end)',
     ]],
-    ["a bad image path", ["ok", "--image-path", "Bad/Path"], [
+    ["a bad image path", ["okay", "--image-path", "Bad/Path"], [
       "image path \"Bad/Path\": image name must be lowercase components ([a-z0-9] joined by '.', '_', '__' or '-') separated by '/'",
     ]],
   ])("refuses %s with the reason and writes nothing", async (_what, argv, reasons) => {

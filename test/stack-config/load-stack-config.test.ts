@@ -84,9 +84,13 @@ describe("stack config", () => {
         "billingAccount",
         "organizationId",
         "productionRegistries",
+        "promoterAccounts",
         "promoterProject",
-        "promoterWorkloadIdentityProjects",
+        "promoterWorkloadIdentityUsers",
         "prowImageBuilder",
+        "prowWorkloadIdentityPool",
+        "sharedBuildBucketAdmins",
+        "sharedProjectOwners",
         "vulnerabilityScanner",
       ].map((key) => `Pulumi.test.yaml:1:1: config: "k8s-staging:${key}" is required`),
     );
@@ -98,6 +102,64 @@ describe("stack config", () => {
       'Pulumi.yaml:10:1: config: "manageWritersGroups" is not declared',
       expect.stringMatching(/^Pulumi\.yaml:\d+:14: config\.bucketObjectAgeDays\.default: expected a positive number of days$/),
     ]);
+  });
+
+  test("reads the promoter accounts and the shared project's settings", async () => {
+    const config = await loadStackConfig("Pulumi.yaml", "Pulumi.prod.yaml");
+    expect(config.promoterAccounts).toEqual([
+      { accountId: "k8s-infra-gcr-promoter", displayName: "k8s-infra container image promoter" },
+      { accountId: "k8s-infra-image-promotion", displayName: "k8s-infra image promotion" },
+    ]);
+    expect(config.promoterWorkloadIdentityUsers).toEqual([
+      { accountId: "k8s-infra-gcr-promoter", namespace: "test-pods", kubernetesServiceAccount: "k8s-infra-gcr-promoter" },
+      { accountId: "k8s-infra-gcr-promoter", namespace: "test-pods", kubernetesServiceAccount: "s3-sync" },
+      { accountId: "k8s-infra-image-promotion", namespace: "test-pods", kubernetesServiceAccount: "k8s-infra-image-promotion" },
+    ]);
+    expect(config).toMatchObject({
+      sharedProject: "k8s-staging-images",
+      sharedProjectFolderId: "713040427754",
+      sharedProjectApis: ["artifactregistry.googleapis.com", "cloudbuild.googleapis.com"],
+      sharedProjectOwners: ["group:k8s-infra-release-admins@kubernetes.io"],
+      sharedRegistryLocation: "us-central1",
+      sharedBuildBucketLocation: "US",
+      sharedBuildBucketObjectAgeDays: 90,
+      cleanupOlderThanDays: 90,
+    });
+  });
+
+  test.each([
+    [
+      "a promoter account without a display name",
+      (text: string) => text.replace("- k8s-infra-image-promotion=k8s-infra image promotion", "- k8s-infra-image-promotion"),
+      /^Pulumi\.test\.yaml:13:7: config\["k8s-staging:promoterAccounts"\]\[1\]: expected "<account id>=<display name>"/,
+    ],
+    [
+      "a pod identity of an undeclared account",
+      (text: string) => text.replace("- k8s-infra-gcr-promoter=test-pods/s3-sync", "- k8s-infra-s3-sync=test-pods/s3-sync"),
+      /^Pulumi\.test\.yaml:16:7: config\["k8s-staging:promoterWorkloadIdentityUsers"\]\[1\]: "k8s-infra-s3-sync" is not one of "k8s-staging:promoterAccounts"$/,
+    ],
+    [
+      "an account nothing may act as",
+      (text: string) => text.replace("    - k8s-infra-image-promotion=test-pods/k8s-infra-image-promotion\n", ""),
+      /^Pulumi\.test\.yaml:13:7: config\["k8s-staging:promoterAccounts"\]\[1\]: "k8s-infra-image-promotion" has no entry in "k8s-staging:promoterWorkloadIdentityUsers"; nothing could act as it$/,
+    ],
+    [
+      "a promoter account id the accounts do not list",
+      (text: string) => `${text}  k8s-staging:promoterAccountId: k8s-infra-other\n`,
+      /^Pulumi\.test\.yaml:\d+:34: config\["k8s-staging:promoterAccountId"\]: "k8s-infra-other" is not one of "k8s-staging:promoterAccounts"$/,
+    ],
+    [
+      "a bad owner member",
+      (text: string) => text.replace("- group:k8s-infra-release-admins@kubernetes.io", "- k8s-infra-release-admins@kubernetes.io"),
+      /^Pulumi\.test\.yaml:22:7: config\["k8s-staging:sharedProjectOwners"\]\[0\]: expected an IAM member/,
+    ],
+    [
+      "a bad pool",
+      (text: string) => text.replace("workloadIdentityPools/k8s-infra", "pools/k8s-infra"),
+      /^Pulumi\.test\.yaml:18:41: config\["k8s-staging:prowWorkloadIdentityPool"\]: expected projects\/<number>\/locations\/global\/workloadIdentityPools\/<pool>$/,
+    ],
+  ])("reports %s at its position", (_, edit, expected) => {
+    expect(problemsOf(project, stack(edit(prodText)))).toMatch(expected);
   });
 
   test("fails with the fs error when a file is missing", async () => {

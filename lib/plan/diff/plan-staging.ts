@@ -12,7 +12,7 @@ import { declareStagingInfrastructure, loadStagingInputs, type ProgramInputs } f
  * @example const resources = await planStaging(defaultProgramInputs("prod"), "prod");
  */
 export async function planStaging(inputs: ProgramInputs, stack: string): Promise<PlannedResource[]> {
-  const { config, projects } = await loadStagingInputs(inputs);
-  const plan = await planProgram(async () => declareStagingInfrastructure(config, projects), { stack });
+  const { config, entries } = await loadStagingInputs(inputs);
+  const plan = await planProgram(async () => declareStagingInfrastructure(config, entries), { stack });
   return [...plan.resources];
 }

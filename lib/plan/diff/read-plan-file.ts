@@ -10,6 +10,7 @@ const PlanFileSchema = z.object({
       name: z.string(),
       parent: z.string().nullable(),
       inputs: z.record(z.string(), z.unknown()),
+      import: z.string().optional(),
     }),
   ),
 });

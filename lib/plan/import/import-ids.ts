@@ -9,7 +9,7 @@ type IdDeriver = (inputs: Record<string, unknown>) => string | undefined;
 /**
  * The documented import id of every GCP resource type the program declares (Import section of each resource
  * in the `@pulumi/gcp` API docs, which mirror the Google Terraform provider). IAM members are
- * space-separated `<resource> <role> <member>`. The longest, fully qualified form is used wherever there is a
+ * space-separated `<resource> <role> <member>`, authoritative IAM bindings `<resource> <role>`. The longest, fully qualified form is used wherever there is a
  * choice, so nothing is taken from provider defaults (a bucket id with its project needs no Compute API
  * look-up).
  */
@@ -17,6 +17,7 @@ const DERIVERS: Readonly<Record<string, IdDeriver>> = {
   "gcp:organizations/project:Project": (i) => text(i["projectId"]),
   "gcp:projects/service:Service": (i) => join("/", i["project"], i["service"]),
   "gcp:projects/iAMMember:IAMMember": (i) => join(" ", i["project"], i["role"], i["member"]),
+  "gcp:projects/iAMBinding:IAMBinding": (i) => join(" ", i["project"], i["role"]),
   "gcp:artifactregistry/repository:Repository": (i) => repositoryName(i["project"], i["location"], i["repositoryId"]),
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": (i) => {
     const repository = repositoryName(i["project"], i["location"], i["repository"]);
@@ -33,6 +34,7 @@ const DERIVERS: Readonly<Record<string, IdDeriver>> = {
     return project && accountId && `projects/${project}/serviceAccounts/${accountId}@${project}.iam.gserviceaccount.com`;
   },
   "gcp:serviceaccount/iAMMember:IAMMember": (i) => join(" ", i["serviceAccountId"], i["role"], i["member"]),
+  "gcp:serviceaccount/iAMBinding:IAMBinding": (i) => join(" ", i["serviceAccountId"], i["role"]),
 };
 
 /**
