@@ -60,7 +60,7 @@ export class SharedRegistry extends pulumi.ComponentResource {
         cleanupOlderThanDays: config.cleanupOlderThanDays,
         labels: { environment: "production", name: registry.name },
       },
-      project.after(this, "artifactregistry.googleapis.com"),
+      project.services.after(this, "artifactregistry.googleapis.com"),
     );
     const account = new gcp.serviceaccount.Account(
       names.name("sa"),

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SharedRegistrySpec } from "../projects/shared-registry-spec";
 import type { StackConfig } from "../stack-config/stack-config-schema";
 import { ChildNames } from "./child-names";
+import { ProjectServices } from "./project-services";
 
 /** The Pulumi type token of {@link SharedStagingProject}; changing it would replace the project (needs an alias). */
 export const SHARED_STAGING_PROJECT_TYPE = "k8s-staging:index:SharedStagingProject";
@@ -27,8 +28,8 @@ export interface SharedStagingProjectArgs {
 export class SharedStagingProject extends pulumi.ComponentResource {
   /** The project id. */
   readonly projectId: pulumi.Output<string>;
-  /** The APIs, by service name: resources wait for the API that serves them. */
-  readonly services: ReadonlyMap<string, gcp.projects.Service>;
+  /** The project's APIs: resources wait for the API that serves them (`services.after(parent, api)`). */
+  readonly services: ProjectServices;
 
   /**
    * @param name the component's logical name; use the project id
@@ -55,16 +56,7 @@ export class SharedStagingProject extends pulumi.ComponentResource {
       },
       { ...child, protect: true },
     );
-    this.services = new Map(
-      config.sharedProjectApis.map((api) => [
-        api,
-        new gcp.projects.Service(
-          names.name(`api/${api}`),
-          { project: project.projectId, service: api, disableOnDestroy: false, disableDependentServices: false },
-          child,
-        ),
-      ]),
-    );
+    this.services = new ProjectServices(this, names, project.projectId, config.sharedProjectApis);
 
     // Authoritative per role, as k8s.io's iam.tf: this program owns these bindings whole.
     const viewers = [...new Set(registries.map((registry) => registry.writers))].sort();
@@ -106,17 +98,5 @@ export class SharedStagingProject extends pulumi.ComponentResource {
 
     this.projectId = project.projectId;
     this.registerOutputs({ projectId: this.projectId });
-  }
-
-  /**
-   * The resource options of a resource that needs an API of this project.
-   *
-   * @param parent the resource's parent
-   * @param api e.g. `artifactregistry.googleapis.com`
-   * @returns `{ parent, dependsOn }`, waiting for the API when the stack enables it
-   */
-  after(parent: pulumi.Resource, api: string): pulumi.CustomResourceOptions {
-    const service = this.services.get(api);
-    return { parent, dependsOn: service ? [service] : [] };
   }
 }

@@ -4,6 +4,7 @@ import type { LoadedProject } from "../projects/load-projects";
 import type { StackConfig } from "../stack-config/stack-config-schema";
 import { ChildNames } from "./child-names";
 import { declareBinding, declareGrant, type GrantTargets } from "./declare-grant";
+import { ProjectServices } from "./project-services";
 import { declareStagingRepository } from "./staging-repository";
 import { declareWritersGroup } from "./writers-group";
 
@@ -62,18 +63,8 @@ export class StagingProject extends pulumi.ComponentResource {
       },
       { ...child, protect: true },
     );
-    const services = new Map(
-      spec.apis.map((api) => [
-        api,
-        new gcp.projects.Service(
-          names.name(`api/${api}`),
-          { project: project.projectId, service: api, disableOnDestroy: false, disableDependentServices: false },
-          child,
-        ),
-      ]),
-    );
-    // Resources wait for the API that serves them; a stack may leave an API out, hence the optional lookup.
-    const after = (api: string) => ({ ...child, dependsOn: services.has(api) ? [services.get(api)!] : [] });
+    const services = new ProjectServices(this, names, project.projectId, spec.apis);
+    const after = (api: string) => services.after(this, api);
 
     const repositories = new Map(
       spec.registries.map((registry) => [
