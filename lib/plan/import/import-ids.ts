@@ -9,9 +9,9 @@ type IdDeriver = (inputs: Record<string, unknown>) => string | undefined;
 /**
  * The documented import id of every GCP resource type the program declares (Import section of each resource
  * in the `@pulumi/gcp` API docs, which mirror the Google Terraform provider). IAM members are
- * space-separated `<resource> <role> <member>`, authoritative IAM bindings `<resource> <role>`. The longest, fully qualified form is used wherever there is a
- * choice, so nothing is taken from provider defaults (a bucket id with its project needs no Compute API
- * look-up).
+ * space-separated `<resource> <role> <member>`, authoritative IAM bindings `<resource> <role>`. The longest,
+ * fully qualified form is used wherever there is a choice, so nothing is taken from provider defaults (a bucket
+ * id with its project needs no Compute API look-up).
  */
 const DERIVERS: Readonly<Record<string, IdDeriver>> = {
   "gcp:organizations/project:Project": (i) => text(i["projectId"]),
