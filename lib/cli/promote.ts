@@ -80,8 +80,9 @@ function buildCommand(): Command {
 Exit codes: 0 success or nothing to do; 1 something failed or a tag move was refused; 2 invalid input or usage
 (nothing was read from or written to any registry).
 
-Credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) "auths"; for gcr.io, *.gcr.io and
-*-docker.pkg.dev also GOOGLE_OAUTH_ACCESS_TOKEN, else Google application default credentials.
+Credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json): the host's "credHelpers" helper, else
+"credsStore", else "auths" (helpers run as docker-credential-<name> get, 30 s timeout); for gcr.io, *.gcr.io
+and *-docker.pkg.dev also GOOGLE_OAUTH_ACCESS_TOKEN, else Google application default credentials.
 
 Limits, per registry host: --max-rps requests per second (default 50, bursts of a fifth of that); at most
 max(64, 8 × --concurrency) requests in flight; on a 429 the host's rate is halved (down to 1/s) and grows back
