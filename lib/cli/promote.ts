@@ -4,7 +4,7 @@
  * The command-line edge of the promoter: parses options, loads and validates the manifests, runs the
  * promotion, prints the summary, writes the JSON report, and maps the outcome to an exit code.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
@@ -19,6 +19,7 @@ import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rat
 import { defaultCredentialSource } from "../registry/credentials";
 import { runMain } from "./run-main";
 import { parseArguments } from "./parse-arguments";
+import { CREDENTIALS_HELP, positiveInteger, positiveRate } from "./registry-options";
 
 /** Exit codes of the promote command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -34,18 +35,6 @@ interface PromoteCliOptions {
   timeout: number;
   quiet?: boolean;
   diffBase?: string;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("must be a positive integer");
-  return number;
-}
-
-function positiveRate(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError("must be a positive number");
-  return number;
 }
 
 function buildCommand(): Command {
@@ -80,9 +69,7 @@ function buildCommand(): Command {
 Exit codes: 0 success or nothing to do; 1 something failed or a tag move was refused; 2 invalid input or usage
 (nothing was read from or written to any registry).
 
-Credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json): the host's "credHelpers" helper, else
-"credsStore", else "auths" (helpers run as docker-credential-<name> get, 30 s timeout); for gcr.io, *.gcr.io
-and *-docker.pkg.dev also GOOGLE_OAUTH_ACCESS_TOKEN, else Google application default credentials.
+${CREDENTIALS_HELP}
 
 Limits, per registry host: --max-rps requests per second (default 50, bursts of a fifth of that); at most
 max(64, 8 × --concurrency) requests in flight; on a 429 the host's rate is halved (down to 1/s) and grows back
