@@ -9,6 +9,8 @@ export interface FoundRepository {
   readonly repository: string;
   /** The tag list read while walking (Google registries), so it need not be read again. */
   readonly tagList?: TagList;
+  /** Why its tag list could not be read while walking; what lies below it is then unknown. */
+  readonly error?: Error;
 }
 
 /**
@@ -37,8 +39,9 @@ export function splitRegistryPath(registryPath: string): RepositoryRef {
  * @param client the registry client
  * @param registryPath `host[:port]` or `host/path`
  * @param limit bounds the tag lists read at once while walking
- * @returns the repositories, sorted; the path itself is included when it holds tags or manifests
- * @throws RegistryError when the registry can be neither walked nor asked for its catalog
+ * @returns the repositories, sorted; the path itself is included when it holds tags or manifests, and a child
+ *   whose tag list failed is included with its error (the rest of the walk goes on)
+ * @throws RegistryError when the path's own tag list fails, or the catalog of a registry that is not walked
  * @example (await repositoriesUnder(client, "gcr.io/k8s-staging-kind", createLimiter(16))).map((r) => r.repository)
  */
 export async function repositoriesUnder(client: RegistryClient, registryPath: string, limit: Limiter): Promise<FoundRepository[]> {
@@ -55,7 +58,14 @@ export async function repositoriesUnder(client: RegistryClient, registryPath: st
     await Promise.all(
       (list.children ?? []).map(async (child) => {
         const childRef = { host: ref.host, path: `${ref.path}/${child}` };
-        await visit(childRef, await limit(() => client.listTags(childRef)));
+        let childList: TagList;
+        try {
+          childList = await limit(() => client.listTags(childRef));
+        } catch (error) {
+          found.push({ repository: formatRepository(childRef), error: error as Error });
+          return;
+        }
+        await visit(childRef, childList);
       }),
     );
   };

@@ -43,6 +43,8 @@ export async function snapshotRegistry(client: RegistryClient, registryPath: str
   const links = new ManifestLinks(client, limit);
   options.progress?.phase(`finding repositories under ${registryPath}`, 1);
   const found = await repositoriesUnder(client, registryPath, limit);
+  const failed = found.find((repository) => repository.error !== undefined);
+  if (failed) throw failed.error;
   options.progress?.step(`${found.length} repositories`);
   options.progress?.phase("reading repositories", found.length);
   const images = new Map<string, ReadonlyMap<string, readonly string[]>>();

@@ -27,8 +27,8 @@ const workflow = (file: string) => parse(texts.get(file)!) as Workflow;
 const runs = (job: Job) => job.steps.flatMap((step) => (step.run ? [step.run] : []));
 const needs = (job: Job) => (job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs]);
 
-test("the four workflows, and nothing else", () => {
-  expect(files).toEqual(["deploy.yml", "plan-diff-comment.yml", "promote-dry-run.yml", "pull-request.yml"]);
+test("the workflows, and nothing else", () => {
+  expect(files).toEqual(["audit.yml", "deploy.yml", "plan-diff-comment.yml", "promote-dry-run.yml", "pull-request.yml"]);
 });
 
 describe("pull-request.yml", () => {
@@ -104,6 +104,16 @@ describe("deploy.yml", () => {
   });
 });
 
+test("audit.yml runs the audit daily with the registry-read identity, and keeps its findings", () => {
+  const audit = workflow("audit.yml");
+  expect(Object.keys(audit.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+  expect((audit.on["schedule"] as Array<{ cron: string }>).map((entry) => entry.cron)).toEqual(["23 5 * * *"]);
+  const job = audit.jobs["audit"]!;
+  expect(runs(job).join("\n")).toContain("set -o pipefail\nnpm run -s audit -- --thin-manifest-dir . --json audit.json | tee audit.txt");
+  expect(job.steps.find((step) => step.uses?.startsWith("google-github-actions/auth@"))?.with?.["service_account"]).toBe("${{ vars.GCP_REGISTRY_READER_SERVICE_ACCOUNT }}");
+  expect(job.steps.find((step) => step.uses === "actions/upload-artifact@v4")?.with).toMatchObject({ name: "audit", path: "audit.json" });
+});
+
 describe("every job that reaches GCP", () => {
   const cloudJobs = files.flatMap((file) =>
     Object.entries(workflow(file).jobs)
@@ -113,6 +123,7 @@ describe("every job that reaches GCP", () => {
 
   test("is one of the expected ones", () => {
     expect(cloudJobs.map(([name]) => name).sort()).toEqual([
+      "audit.yml audit",
       "deploy.yml promote",
       "deploy.yml up",
       "promote-dry-run.yml promote-dry-run",
