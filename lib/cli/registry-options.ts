@@ -66,13 +66,15 @@ export function addReadOptions(command: Command): Command {
  * The registry client for a reading command: Docker config credentials (helpers included) and Google tokens.
  *
  * @param options the parsed options of {@link addReadOptions}
+ * @param endpoints registry host → base URL to reach it at instead, if any
  * @returns the client
  */
-export function readingClient(options: ReadOptions): RegistryClient {
+export function readingClient(options: ReadOptions, endpoints?: ReadonlyMap<string, string>): RegistryClient {
   return new RegistryClient({
     insecureHosts: options.insecureRegistry ?? [],
     credentials: defaultCredentialSource(),
     timeoutMs: options.timeout * 1000,
     maxRps: options.maxRps,
+    ...(endpoints ? { endpoints } : {}),
   });
 }

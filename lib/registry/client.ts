@@ -28,6 +28,11 @@ export interface RegistryClientOptions extends TransportOptions {
   readonly maxRps?: number;
   /** Requests in flight per host; default 64 (see `DEFAULT_MAX_IN_FLIGHT_PER_HOST`). Ignored when `gate` is given. */
   readonly maxInFlightPerHost?: number;
+  /**
+   * Registry host → base URL to reach it at instead (`gcr.io` → `http://127.0.0.1:5000`): a mirror or a local
+   * copy. Requests to such an endpoint carry no credentials, since they were meant for another host.
+   */
+  readonly endpoints?: ReadonlyMap<string, string>;
 }
 
 /** What a manifest HEAD tells. */
@@ -356,7 +361,7 @@ export class RegistryClient {
   }
 
   private base(host: string): string {
-    return registryBaseUrl(host, this.options.insecureHosts);
+    return this.options.endpoints?.get(host) ?? registryBaseUrl(host, this.options.insecureHosts);
   }
 
   private repoUrl(repo: RepositoryRef, rest: string): string {
