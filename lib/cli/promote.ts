@@ -4,11 +4,13 @@
  * The command-line edge of the promoter: parses options, loads and validates the manifests, runs the
  * promotion, prints the summary, writes the JSON report, and maps the outcome to an exit code.
  */
-import { Command, Option } from "commander";
+import { dirname } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
 import { selectChangedSince, type ChangedSelection } from "../promote/diff-base/select-changed";
+import { parseDuration, sinceBase } from "../promote/diff-base/since";
 import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-manifests";
 import type { Manifest } from "../promote/manifests/types";
 import { createProgress } from "../promote/progress";
@@ -35,6 +37,15 @@ interface PromoteCliOptions {
   timeout: number;
   quiet?: boolean;
   diffBase?: string;
+  since?: { text: string; ms: number };
+}
+
+function durationOption(value: string): { text: string; ms: number } {
+  try {
+    return { text: value, ms: parseDuration(value) };
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function buildCommand(): Command {
@@ -63,6 +74,11 @@ function buildCommand(): Command {
     .option("--timeout <seconds>", "abort a request after this many seconds without progress", positiveInteger, 60)
     .option("--quiet", "no progress output (the summary is still printed)")
     .option("--diff-base <rev>", "presubmit: consider only digests added or changed in images.yaml since this git revision")
+    .addOption(
+      new Option("--since <duration>", "backstop: consider only entries merged to this branch in the last DURATION (36h, 7d, 1d12h)")
+        .argParser(durationOption)
+        .conflicts("diffBase"),
+    )
     .addHelpText(
       "after",
       `
@@ -77,7 +93,8 @@ by a tenth of --max-rps every 5 s without a 429.
 
 Examples:
   npm run promote -- --thin-manifest-dir registry.k8s.io              # dry run (pull requests)
-  npm run promote -- --thin-manifest-dir registry.k8s.io --confirm    # promote (after merge)`,
+  npm run promote -- --thin-manifest-dir registry.k8s.io --confirm    # promote (after merge)
+  npm run promote -- --thin-manifest-dir . --confirm --since 7d        # daily backstop: only what was merged lately`,
     );
 }
 
@@ -110,18 +127,34 @@ export async function runPromoteCli(
     return EXIT.invalid;
   }
 
-  if (options.diffBase !== undefined) {
+  let diffBase = options.diffBase;
+  if (options.since !== undefined) {
+    try {
+      const base = sinceBase(options.thinManifestDir ?? dirname(options.manifest!), options.since.ms);
+      diffBase = base.revision;
+      io.stderr.write(
+        `--since ${options.since.text}: entries merged after ${base.cutoff.toISOString()} ` +
+          `(${base.revision === undefined ? "the whole history: it starts after that" : `compared with ${base.revision}, the last commit before`})\n`,
+      );
+    } catch (error) {
+      if (!(error instanceof GitRevisionError)) throw error;
+      io.stderr.write(`error: --since: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+  }
+
+  if (diffBase !== undefined) {
     let selection: ChangedSelection;
     try {
-      selection = selectChangedSince(options.diffBase, options.thinManifestDir, manifests);
+      selection = selectChangedSince(diffBase, options.thinManifestDir, manifests);
     } catch (error) {
       if (!(error instanceof GitRevisionError)) throw error;
       io.stderr.write(`error: --diff-base: ${error.message}\n`);
       return EXIT.invalid;
     }
-    io.stderr.write(`--diff-base ${options.diffBase}: ${selection.changed} digest(s) added or changed, ${selection.unchanged} unchanged\n`);
+    io.stderr.write(`--diff-base ${diffBase}: ${selection.changed} digest(s) added or changed, ${selection.unchanged} unchanged\n`);
     if (selection.manifests.length === 0) {
-      io.stdout.write(`Nothing added or changed in images.yaml since ${options.diffBase}: no registry contacted.\n`);
+      io.stdout.write(`Nothing added or changed in images.yaml since ${diffBase}: no registry contacted.\n`);
       const totals = { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 };
       const empty = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] };
       if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(empty, null, 2)}\n`);

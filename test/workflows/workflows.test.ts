@@ -28,7 +28,7 @@ const runs = (job: Job) => job.steps.flatMap((step) => (step.run ? [step.run] : 
 const needs = (job: Job) => (job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs]);
 
 test("the workflows, and nothing else", () => {
-  expect(files).toEqual(["audit.yml", "deploy.yml", "plan-diff-comment.yml", "promote-dry-run.yml", "pull-request.yml"]);
+  expect(files).toEqual(["audit.yml", "deploy.yml", "drift.yml", "plan-diff-comment.yml", "promote-backstop.yml", "promote-dry-run.yml", "pull-request.yml"]);
 });
 
 describe("pull-request.yml", () => {
@@ -114,6 +114,26 @@ test("audit.yml runs the audit daily with the registry-read identity, and keeps 
   expect(job.steps.find((step) => step.uses === "actions/upload-artifact@v4")?.with).toMatchObject({ name: "audit", path: "audit.json" });
 });
 
+test("promote-backstop.yml promotes daily what was merged in the last week, from the full history, as the promoter", () => {
+  const backstop = workflow("promote-backstop.yml");
+  expect(Object.keys(backstop.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+  const job = backstop.jobs["promote"]!;
+  expect(runs(job).at(-1)).toBe("npm run promote -- --thin-manifest-dir . --confirm --since 7d");
+  expect(job.steps[0]).toEqual({ uses: "actions/checkout@v4", with: { "fetch-depth": 0, "persist-credentials": false } });
+  expect(job.steps.find((step) => step.uses?.startsWith("google-github-actions/auth@"))?.with?.["service_account"]).toBe("${{ vars.GCP_PROMOTER_SERVICE_ACCOUNT }}");
+  // Never in the deploy group: a queued backstop would replace a deploy waiting there.
+  expect(texts.get("promote-backstop.yml")).toContain("group: promote-backstop");
+});
+
+test("drift.yml previews daily after a refresh and fails on any change, with the read-only preview identity", () => {
+  const drift = workflow("drift.yml");
+  expect(Object.keys(drift.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+  const job = drift.jobs["drift"]!;
+  expect(runs(job).join("\n")).toContain("set -o pipefail\npulumi preview --stack prod --refresh --expect-no-changes --diff 2>&1 | tee drift.txt");
+  expect(runs(job).join("\n")).not.toMatch(/pulumi (up|refresh)/);
+  expect(job.steps.find((step) => step.uses?.startsWith("google-github-actions/auth@"))?.with?.["service_account"]).toBe("${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
+});
+
 describe("every job that reaches GCP", () => {
   const cloudJobs = files.flatMap((file) =>
     Object.entries(workflow(file).jobs)
@@ -126,6 +146,8 @@ describe("every job that reaches GCP", () => {
       "audit.yml audit",
       "deploy.yml promote",
       "deploy.yml up",
+      "drift.yml drift",
+      "promote-backstop.yml promote",
       "promote-dry-run.yml promote-dry-run",
       "pull-request.yml preview",
     ]);
