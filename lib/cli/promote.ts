@@ -15,6 +15,7 @@ import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-ma
 import type { Manifest } from "../promote/manifests/types";
 import { createProgress } from "../promote/progress";
 import { formatReport } from "../promote/run/format-report";
+import { formatInvalidInputMarkdown, formatReportMarkdown } from "../promote/run/format-report-markdown";
 import { promote } from "../promote/run/promote";
 import { RegistryClient } from "../registry/client";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
@@ -38,6 +39,7 @@ interface PromoteCliOptions {
   quiet?: boolean;
   diffBase?: string;
   since?: { text: string; ms: number };
+  markdown?: string;
 }
 
 function durationOption(value: string): { text: string; ms: number } {
@@ -58,6 +60,7 @@ function buildCommand(): Command {
     .addOption(new Option("--manifest <file>", "a single (fat) manifest file with registries and images"))
     .option("--confirm", "really copy and tag (default: dry run)")
     .option("--json <file>", "also write the report as JSON to this file")
+    .option("--markdown <file>", "also write the report as Markdown (per project: to copy, to tag, refused, failed) for a pull-request comment")
     .option(
       "--insecure-registry <host>",
       "speak plain HTTP to this host (repeatable; loopback hosts always use HTTP)",
@@ -124,6 +127,7 @@ export async function runPromoteCli(
   } catch (error) {
     io.stderr.write(`${(error as Error).message}\n`);
     if (error instanceof InvalidInputError) io.stderr.write(`${error.problems.length} problem(s); nothing was read or written\n`);
+    if (options.markdown) await writeFileAtomic(options.markdown, formatInvalidInputMarkdown((error as Error).message.split("\n")));
     return EXIT.invalid;
   }
 
@@ -156,8 +160,9 @@ export async function runPromoteCli(
     if (selection.manifests.length === 0) {
       io.stdout.write(`Nothing added or changed in images.yaml since ${diffBase}: no registry contacted.\n`);
       const totals = { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 };
-      const empty = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] };
+      const empty = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] } as const;
       if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(empty, null, 2)}\n`);
+      if (options.markdown) await writeFileAtomic(options.markdown, formatReportMarkdown(empty));
       return EXIT.ok;
     }
     manifests = [...selection.manifests];
@@ -177,6 +182,7 @@ export async function runPromoteCli(
   progress.finish();
   io.stdout.write(formatReport(report));
   if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.markdown) await writeFileAtomic(options.markdown, formatReportMarkdown(report));
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 

@@ -70,13 +70,33 @@ test("promote-dry-run.yml runs the dry run with --diff-base on the PR's data onl
   expect(Object.keys(dryRun.on)).toEqual(["pull_request_target"]);
   const job = dryRun.jobs["promote-dry-run"]!;
   const commands = runs(job);
-  expect(commands.at(-1)).toBe("npm run promote -- --thin-manifest-dir . --diff-base ${{ github.event.pull_request.base.sha }}");
+  expect(commands.at(-1)).toBe("npm run promote -- --thin-manifest-dir . --diff-base ${{ github.event.pull_request.base.sha }} --markdown promote-report.md");
   expect(commands.some((command) => command.includes("--confirm"))).toBe(false);
   // pull_request_target has secrets and a write-capable context: the checkout must be the base branch, and
   // only data files may come from the PR.
   expect(job.steps[0]!.uses).toBe("actions/checkout@v4");
   expect(job.steps[0]!.with).not.toHaveProperty("ref");
   expect(commands.join("\n")).toContain('git checkout "$HEAD_SHA" -- images manifests');
+});
+
+test("promote-dry-run.yml posts its Markdown report from a separate job that runs no code, even when the dry run failed", () => {
+  const dryRun = workflow("promote-dry-run.yml");
+  const upload = dryRun.jobs["promote-dry-run"]!.steps.find((step) => step.uses === "actions/upload-artifact@v4") as Step & { if?: string };
+  expect(upload.with).toMatchObject({ name: "promote-report", path: "promote-report.md" });
+  expect(upload.if).toBe("always()");
+  const comment = dryRun.jobs["comment"]!;
+  expect(needs(comment)).toEqual(["promote-dry-run"]);
+  expect(comment.if).toBe("always() && needs.promote-dry-run.result != 'cancelled'");
+  expect(comment.permissions).toEqual({ "pull-requests": "write" });
+  expect(comment.steps.map((step) => step.uses).filter(Boolean)).toEqual(["actions/download-artifact@v4"]);
+  expect(runs(comment).join("\n")).toContain("marker='<!-- k8s-staging:promote-report -->'");
+  expect(runs(comment).join("\n")).toContain('gh pr comment "$PR_NUMBER" --body-file comment.md');
+});
+
+test("each report is one comment of its own, updated in place by its marker (never --edit-last)", () => {
+  const markers = files.flatMap((file) => [...texts.get(file)!.matchAll(/marker='(<!-- k8s-staging:[a-z-]+ -->)'/g)].map((m) => m[1]));
+  expect(markers.sort()).toEqual(["<!-- k8s-staging:plan-diff -->", "<!-- k8s-staging:promote-report -->"]);
+  for (const file of files) expect(texts.get(file)).not.toContain("--edit-last");
 });
 
 test("plan-diff-comment.yml comments from a workflow_run of pull-request, without checking out the PR", () => {
