@@ -69,18 +69,16 @@ describe("after changes outside the promoter", () => {
     expect(run.code).toBe(1);
     expect(run.err).toBe("");
     const a = `${prodA.host}/images`;
+    // Repositories in name order (the two registries' ports decide which comes first), findings by kind.
+    const blocks: Record<string, string[]> = {
+      [`${a}/kube-thing`]: [`missing-digest: ${d.fresh} [v1.31.0] is missing`, `missing-tag: tag v1.30 of ${d.core} is missing`],
+      [`${a}/p1/app`]: [`unexpected-digest: ${d.rogue} (tagged v9) is not promoted here by any manifest`, `unexpected-tag: tag hotfix on ${d.app} is in no manifest`],
+      [`${a}/stray`]: [`unexpected-digest: ${d.stray} (tagged latest) is not promoted here by any manifest`],
+      [`${prodB.host}/images/p1/app`]: [`tag-moved: tag v1.0 points to ${d.tagless}; the manifests say ${d.app}`],
+    };
     expect(run.out).toBe(
       [
-        `${a}/kube-thing`,
-        `  missing-digest: ${d.fresh} [v1.31.0] is missing`,
-        `  missing-tag: tag v1.30 of ${d.core} is missing`,
-        `${a}/p1/app`,
-        `  unexpected-digest: ${d.rogue} (tagged v9) is not promoted here by any manifest`,
-        `  unexpected-tag: tag hotfix on ${d.app} is in no manifest`,
-        `${a}/stray`,
-        `  unexpected-digest: ${d.stray} (tagged latest) is not promoted here by any manifest`,
-        `${prodB.host}/images/p1/app`,
-        `  tag-moved: tag v1.0 points to ${d.tagless}; the manifests say ${d.app}`,
+        ...Object.keys(blocks).sort().flatMap((repository) => [repository, ...blocks[repository]!.map((line) => `  ${line}`)]),
         `Audit: 6 finding(s): unexpected-digest 2, unexpected-tag 1, tag-moved 1, missing-digest 1, missing-tag 1 (4 repositories under 2 destination path(s))`,
         "",
       ].join("\n"),
