@@ -56,9 +56,9 @@ function buildCommand(): Command {
   return addReadOptions(
     new Command("add-image")
       .description(
-        "Adds images from a staging registry to their project's images.yaml: each tag is resolved to the digest it\n" +
-          "points to in staging (the index digest for a multi-arch image) and added in place, every other line kept as\n" +
-          "it was. The project is the one whose promoter manifest's source registry holds the repository. manifests/\n" +
+        "Adds images from a staging registry to their project's images.yaml: each tag is resolved to the digest it " +
+          "points to in staging (the index digest for a multi-arch image) and added in place, every other line kept as " +
+          "it was. The project is the one whose promoter manifest's source registry holds the repository. manifests/ " +
           "is never changed. All or nothing: a refused or missing tag means no file is written.",
       )
       .argument(

@@ -36,9 +36,9 @@ function buildCommand(): Command {
   return addReadOptions(
     new Command("audit")
       .description(
-        "Compares every destination registry of the promoter manifests with what the manifests say it should hold,\n" +
-          "and reports: digests no manifest promotes there and tags no manifest asks for (pushed outside the promoter),\n" +
-          "wanted tags pointing at another digest, wanted digests and tags missing, repositories that cannot be read.\n" +
+        "Compares every destination registry of the promoter manifests with what the manifests say it should hold, " +
+          "and reports: digests no manifest promotes there and tags no manifest asks for (pushed outside the promoter), " +
+          "wanted tags pointing at another digest, wanted digests and tags missing, repositories that cannot be read. " +
           "Writes nothing to any registry.",
       )
       .option("--thin-manifest-dir <dir>", "the tree with manifests/<p>/promoter-manifest.yaml and images/<p>/images.yaml", ".")

@@ -35,9 +35,9 @@ function buildCommand(): Command {
   return addReadOptions(
     new Command("snapshot")
       .description(
-        "Writes the images.yaml of what a registry path holds: every repository at or below it, each digest with its\n" +
-          "tags, named relative to the path. Untagged children of multi-arch indexes, cosign .sig/.att tags and\n" +
-          "untagged signatures or attestations (OCI referrers) are left out; other untagged images are listed by digest\n" +
+        "Writes the images.yaml of what a registry path holds: every repository at or below it, each digest with its " +
+          "tags, named relative to the path. Untagged children of multi-arch indexes, cosign .sig/.att tags and " +
+          "untagged signatures or attestations (OCI referrers) are left out; other untagged images are listed by digest " +
           "([]). With --from-manifests, offline: what the path should hold according to the promoter manifests.",
       )
       .argument("<registry-path>", "e.g. gcr.io/k8s-staging-kind, us-central1-docker.pkg.dev/k8s-artifacts-prod/images/kind, 127.0.0.1:5000")
