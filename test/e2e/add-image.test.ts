@@ -1,11 +1,12 @@
 /**
  * End-to-end: `add-image` against a real staging registry. A repository made by the real scaffold (its staging
- * registry gcr.io/k8s-staging-alpha, read here at a local docker-registry through --registry-endpoint) gets the
- * digests skopeo reads for the tags, and `check --base` passes right after; shared-registry sources
- * (…/k8s-staging-images/<name>) are told apart; refusals write nothing.
+ * registry, whatever the scaffold declares — gcr.io/k8s-staging-alpha or a shared …/k8s-staging-images/alpha —
+ * read here at a local docker-registry through --registry-endpoint) gets the digests skopeo reads for the tags,
+ * and `check --base` passes right after; shared-registry sources are told apart; refusals write nothing.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { runAddImageCommand } from "../../lib/cli/add-image";
 import { runCheckCommand } from "../../lib/cli/check";
 import { digestOf, inspectRaw, pushSignature, startRegistry, type HarnessRegistry } from "../harness";
@@ -18,7 +19,11 @@ import { copyByHand, pushTagged } from "./fixtures/tagged-images";
 let staging: HarnessRegistry;
 let repo: FixtureRepo;
 const images = "images/k8s-staging-alpha/images.yaml";
-const controller = "gcr.io/k8s-staging-alpha/controller";
+/** The staging registry the scaffold declared, split at the host: its images live at `${staging.host}/${path}`. */
+let source: { host: string; path: string };
+let controller: string;
+/** The same repository in the local registry. */
+let local: string;
 
 beforeAll(async () => {
   staging = await startRegistry();
@@ -27,7 +32,11 @@ beforeAll(async () => {
   repo.git("add", ".");
   repo.git("commit", "--quiet", "-m", "base");
   repo.git("tag", "base");
-  const local = `${staging.host}/k8s-staging-alpha/controller`;
+  const manifest = parse(repo.read("manifests/k8s-staging-alpha/promoter-manifest.yaml")) as { registries: Array<{ name: string; src?: boolean }> };
+  const name = manifest.registries.find((registry) => registry.src)!.name;
+  source = { host: name.slice(0, name.indexOf("/")), path: name.slice(name.indexOf("/") + 1) };
+  controller = `${name}/controller`;
+  local = `${staging.host}/${source.path}/controller`;
   const index = await pushTagged(local, "add-image-v1", ["v1.0.0", "v1.0", "latest"]);
   await pushTagged(local, "add-image-v1.1", ["v1.1.0"], { single: true });
   await pushTagged(local, "add-image-rc", ["v1.2.0-rc.1"], { single: true });
@@ -40,7 +49,7 @@ afterAll(async () => {
 
 async function addImage(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const captured = captureIo();
-  const code = await runAddImageCommand(["--thin-manifest-dir", repo.root, "--registry-endpoint", `gcr.io=http://${staging.host}`, "--quiet", ...argv], captured.io);
+  const code = await runAddImageCommand(["--thin-manifest-dir", repo.root, "--registry-endpoint", `${source.host}=http://${staging.host}`, "--quiet", ...argv], captured.io);
   return { code, out: captured.out(), err: captured.err() };
 }
 
@@ -49,11 +58,11 @@ async function check(): Promise<{ code: number; err: string }> {
   return { code: await runCheckCommand(["--base", "base"], captured.io, repo.root), err: captured.err() };
 }
 
-const stagedDigest = (tag: string) => digestOf(`${staging.host}/k8s-staging-alpha/controller:${tag}`);
+const stagedDigest = (tag: string) => digestOf(`${local}:${tag}`);
 
 test("a tag: the index digest skopeo reads is added, manifests/ untouched, and check --base passes", async () => {
   const digest = await stagedDigest("v1.0.0");
-  expect(JSON.parse((await inspectRaw(`${staging.host}/k8s-staging-alpha/controller:v1.0.0`)).toString()).mediaType).toBe("application/vnd.oci.image.index.v1+json");
+  expect(JSON.parse((await inspectRaw(`${local}:v1.0.0`)).toString()).mediaType).toBe("application/vnd.oci.image.index.v1+json");
 
   const run = await addImage(`${controller}:v1.0.0`);
 
@@ -73,7 +82,7 @@ test("a semver range (no prereleases), a pattern and * (never latest or .sig): l
 
   const range = await addImage(`${controller}:^1.0`);
   expect(range.code).toBe(0);
-  expect(range.out).toContain(`already listed: gcr.io/k8s-staging-alpha/controller:v1.0.0 → ${v1} (${images}:3:`);
+  expect(range.out).toContain(`already listed: ${controller}:v1.0.0 → ${v1} (${images}:3:`);
   expect(range.out).toContain(`${images}: controller ${v11} + v1.1.0\n`);
   expect(range.out).not.toContain("rc");
 
@@ -90,10 +99,10 @@ test("a semver range (no prereleases), a pattern and * (never latest or .sig): l
 });
 
 test("--dry-run prints the change as a diff and writes nothing", async () => {
-  await pushTagged(`${staging.host}/k8s-staging-alpha/tools/debug`, "add-image-debug", ["1.10"], { single: true });
+  await pushTagged(`${staging.host}/${source.path}/tools/debug`, "add-image-debug", ["1.10"], { single: true });
   const before = repo.read(images);
-  const run = await addImage("--dry-run", "gcr.io/k8s-staging-alpha/tools/debug:1.10");
-  const digest = await digestOf(`${staging.host}/k8s-staging-alpha/tools/debug:1.10`);
+  const run = await addImage("--dry-run", `${source.host}/${source.path}/tools/debug:1.10`);
+  const digest = await digestOf(`${staging.host}/${source.path}/tools/debug:1.10`);
   const lines = before.split("\n").length - 1;
   expect(run.code).toBe(0);
   expect(run.out).toBe(
@@ -105,22 +114,31 @@ test("--dry-run prints the change as a diff and writes nothing", async () => {
 });
 
 test.each([
-  [`${controller}:latest`, 1, `${controller}:latest: latest is never promoted (it moves); name a version tag`],
-  [`${controller}:v9.9.9`, 1, `${controller}:v9.9.9: ${controller}:v9.9.9 not found in staging\n`],
-  [`${controller}:v7.*`, 1, `${controller}:v7.*: no tag of ${controller} matches`],
-  ["gcr.io/k8s-staging-beta/controller:v1", 2, "gcr.io/k8s-staging-beta/controller: no promoter manifest (manifests/*/promoter-manifest.yaml) has a source registry that holds it"],
-  [`${controller}`, 2, `${controller}: expected REPOSITORY:TAG, REPOSITORY:PATTERN or REPOSITORY:SEMVER-RANGE`],
-])("%s is refused (exit %i), nothing written", async (ref, code, message) => {
+  [":latest", 1, (c: string) => `${c}:latest: latest is never promoted (it moves); name a version tag`],
+  [":v9.9.9", 1, (c: string) => `${c}:v9.9.9: ${c}:v9.9.9 not found in staging\n`],
+  [":v7.*", 1, (c: string) => `${c}:v7.*: no tag of ${c} matches`],
+  ["", 2, (c: string) => `${c}: expected REPOSITORY:TAG, REPOSITORY:PATTERN or REPOSITORY:SEMVER-RANGE`],
+])("controller%s is refused (exit %i), nothing written", async (suffix, code, message) => {
   const before = repo.read(images);
-  const run = await addImage(`${controller}:v1.1.0`, ref);
+  const run = await addImage(`${controller}:v1.1.0`, `${controller}${suffix}`);
   expect(run.code).toBe(code);
-  expect(run.err).toContain(message);
+  expect(run.err).toContain(message(controller));
   expect(run.err).toMatch(/add-image: nothing written/);
   expect(repo.read(images)).toBe(before);
 });
 
+test("a repository in no project's staging registry is refused (exit 2), nothing written", async () => {
+  const before = repo.read(images);
+  const run = await addImage(`${controller}:v1.1.0`, "gcr.io/k8s-staging-beta/controller:v1");
+  expect(run.code).toBe(2);
+  expect(run.err).toBe(
+    "gcr.io/k8s-staging-beta/controller: no promoter manifest (manifests/*/promoter-manifest.yaml) has a source registry that holds it\nadd-image: nothing written\n",
+  );
+  expect(repo.read(images)).toBe(before);
+});
+
 test("a tag moved in staging after it was listed is refused with where it is listed", async () => {
-  await copyByHand(`${staging.host}/k8s-staging-alpha/controller:v1.2.0-rc.1`, `${staging.host}/k8s-staging-alpha/controller:v1.1.0`);
+  await copyByHand(`${local}:v1.2.0-rc.1`, `${local}:v1.1.0`);
   const before = repo.read(images);
   const run = await addImage(`${controller}:v1.1.0`);
   expect(run.code).toBe(1);
