@@ -171,3 +171,22 @@ test("shared staging registries (…/k8s-staging-images/<name>): each reference 
     await prod.dispose();
   }
 });
+
+test("a tag another project wants on another digest in the same destination is refused, with both places", async () => {
+  const shared = `${staging.host}/k8s-staging-images`;
+  const ours = await pushTagged(`${shared}/one/app`, "add-image-clash-one", ["v1"], { single: true });
+  const theirs = `sha256:${"7".repeat(64)}`;
+  const tree = await writePromotionTree([
+    { name: "k8s-staging-one", source: `${shared}/one`, destinations: ["prod.example/images/common"], images: [] },
+    { name: "k8s-staging-two", source: `${shared}/two`, destinations: ["prod.example/images/common"], images: [{ name: "app", dmap: { [theirs]: ["v1"] } }] },
+  ]);
+  const before = readFileSync(join(tree, "images/k8s-staging-one/images.yaml"), "utf8");
+  const captured = captureIo();
+  expect(await runAddImageCommand(["--thin-manifest-dir", tree, "--quiet", `${shared}/one/app:v1`], captured.io)).toBe(1);
+  expect(captured.err()).toBe(
+    `images/k8s-staging-one/images.yaml:3:81: [0].dmap["${ours.digest}"][0]: destination tag prod.example/images/common/app:v1 is also claimed by ${theirs} at images/k8s-staging-two/images.yaml:4:9\n` +
+      `images/k8s-staging-two/images.yaml:4:9: [0].dmap["${theirs}"][0]: destination tag prod.example/images/common/app:v1 is also claimed by ${ours.digest} at images/k8s-staging-one/images.yaml:3:81\n` +
+      "add-image: nothing written: 2 problem(s)\n",
+  );
+  expect(readFileSync(join(tree, "images/k8s-staging-one/images.yaml"), "utf8")).toBe(before);
+});
