@@ -3,7 +3,7 @@
  * Docker config name (gcloud, ecr-login, pass, desktop, …), spoken to as Docker does: `get`, the server on
  * stdin, `{"Username","Secret"}` as JSON on stdout.
  */
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { Credential } from "./credentials";
 
 /** The user name a helper answers with when its secret is an identity (refresh) token, not a password. */
@@ -11,6 +11,9 @@ const IDENTITY_TOKEN_USER = "<token>";
 
 /** What helpers print, alone, when they hold nothing for the server (docker-credential-helpers' message). */
 const NOT_FOUND = "credentials not found in native keychain";
+
+/** The most of a helper's answer that is read (an answer is a few hundred bytes; more is not a credential). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** How long a helper may take by default: long enough for one that refreshes a token over the network. */
 export const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
@@ -58,20 +61,37 @@ export async function runCredentialHelper(helper: string, server: string, option
   const timeoutMs = options.timeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
   const where = `${program} get (server ${server})`;
   const stdout = await new Promise<string>((resolve, reject) => {
-    const child = execFile(
-      program,
-      ["get"],
-      { env: options.env ?? process.env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024, encoding: "utf8" },
-      (error, out) => {
-        if (error === null) return resolve(out);
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") return reject(new CredentialHelperError(`${where}: ${program} not found on PATH`));
-        if (error.killed) return reject(new CredentialHelperError(`${where}: no answer within ${timeoutMs / 1000} s; killed`));
-        const said = firstLine(out);
-        if (said === NOT_FOUND) return resolve("");
-        reject(new CredentialHelperError(`${where} failed (exit ${String(code ?? error.signal)})${said ? `: ${said}` : ""}`));
-      },
-    );
+    const child = spawn(program, ["get"], { env: options.env ?? process.env, stdio: ["pipe", "pipe", "ignore"] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    // Not the exit status alone: a helper whose own children keep its stdout open must not hold the run.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      child.stdout?.destroy();
+      settle(() => reject(new CredentialHelperError(`${where}: no answer within ${timeoutMs / 1000} s; killed`)));
+    }, timeoutMs);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+    });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      const reason = error.code === "ENOENT" ? `${program} not found on PATH` : error.message;
+      settle(() => reject(new CredentialHelperError(`${where}: ${reason}`, { cause: error })));
+    });
+    child.on("close", (code, signal) => {
+      const out = Buffer.concat(chunks).toString("utf8");
+      if (code === 0) return settle(() => resolve(out));
+      const said = firstLine(out);
+      if (said === NOT_FOUND) return settle(() => resolve(""));
+      settle(() => reject(new CredentialHelperError(`${where} failed (exit ${code ?? signal})${said ? `: ${said}` : ""}`)));
+    });
     // A helper that exits without reading stdin makes the write fail with EPIPE; its exit status says why.
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(server);
