@@ -4,21 +4,25 @@
  * The command-line edge of the promoter: parses options, loads and validates the manifests, runs the
  * promotion, prints the summary, writes the JSON report, and maps the outcome to an exit code.
  */
+import { dirname } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
 import { selectChangedSince, type ChangedSelection } from "../promote/diff-base/select-changed";
+import { parseDuration, sinceBase } from "../promote/diff-base/since";
 import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-manifests";
 import type { Manifest } from "../promote/manifests/types";
 import { createProgress } from "../promote/progress";
 import { formatReport } from "../promote/run/format-report";
+import { formatInvalidInputMarkdown, formatReportMarkdown } from "../promote/run/format-report-markdown";
 import { promote } from "../promote/run/promote";
 import { RegistryClient } from "../registry/client";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
 import { runMain } from "./run-main";
 import { parseArguments } from "./parse-arguments";
+import { CREDENTIALS_HELP, positiveInteger, positiveRate } from "./registry-options";
 
 /** Exit codes of the promote command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -34,18 +38,16 @@ interface PromoteCliOptions {
   timeout: number;
   quiet?: boolean;
   diffBase?: string;
+  since?: { text: string; ms: number };
+  markdown?: string;
 }
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("must be a positive integer");
-  return number;
-}
-
-function positiveRate(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError("must be a positive number");
-  return number;
+function durationOption(value: string): { text: string; ms: number } {
+  try {
+    return { text: value, ms: parseDuration(value) };
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function buildCommand(): Command {
@@ -58,6 +60,7 @@ function buildCommand(): Command {
     .addOption(new Option("--manifest <file>", "a single (fat) manifest file with registries and images"))
     .option("--confirm", "really copy and tag (default: dry run)")
     .option("--json <file>", "also write the report as JSON to this file")
+    .option("--markdown <file>", "also write the report as Markdown (per project: to copy, to tag, refused, failed) for a pull-request comment")
     .option(
       "--insecure-registry <host>",
       "speak plain HTTP to this host (repeatable; loopback hosts always use HTTP)",
@@ -74,14 +77,18 @@ function buildCommand(): Command {
     .option("--timeout <seconds>", "abort a request after this many seconds without progress", positiveInteger, 60)
     .option("--quiet", "no progress output (the summary is still printed)")
     .option("--diff-base <rev>", "presubmit: consider only digests added or changed in images.yaml since this git revision")
+    .addOption(
+      new Option("--since <duration>", "backstop: consider only entries merged to this branch in the last DURATION (36h, 7d, 1d12h)")
+        .argParser(durationOption)
+        .conflicts("diffBase"),
+    )
     .addHelpText(
       "after",
       `
 Exit codes: 0 success or nothing to do; 1 something failed or a tag move was refused; 2 invalid input or usage
 (nothing was read from or written to any registry).
 
-Credentials: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) "auths"; for gcr.io, *.gcr.io and
-*-docker.pkg.dev also GOOGLE_OAUTH_ACCESS_TOKEN, else Google application default credentials.
+${CREDENTIALS_HELP}
 
 Limits, per registry host: --max-rps requests per second (default 50, bursts of a fifth of that); at most
 max(64, 8 × --concurrency) requests in flight; on a 429 the host's rate is halved (down to 1/s) and grows back
@@ -89,7 +96,8 @@ by a tenth of --max-rps every 5 s without a 429.
 
 Examples:
   npm run promote -- --thin-manifest-dir registry.k8s.io              # dry run (pull requests)
-  npm run promote -- --thin-manifest-dir registry.k8s.io --confirm    # promote (after merge)`,
+  npm run promote -- --thin-manifest-dir registry.k8s.io --confirm    # promote (after merge)
+  npm run promote -- --thin-manifest-dir . --confirm --since 7d        # daily backstop: only what was merged lately`,
     );
 }
 
@@ -119,24 +127,42 @@ export async function runPromoteCli(
   } catch (error) {
     io.stderr.write(`${(error as Error).message}\n`);
     if (error instanceof InvalidInputError) io.stderr.write(`${error.problems.length} problem(s); nothing was read or written\n`);
+    if (options.markdown) await writeFileAtomic(options.markdown, formatInvalidInputMarkdown((error as Error).message.split("\n")));
     return EXIT.invalid;
   }
 
-  if (options.diffBase !== undefined) {
+  let diffBase = options.diffBase;
+  if (options.since !== undefined) {
+    try {
+      const base = sinceBase(options.thinManifestDir ?? dirname(options.manifest!), options.since.ms);
+      diffBase = base.revision;
+      io.stderr.write(
+        `--since ${options.since.text}: entries merged after ${base.cutoff.toISOString()} ` +
+          `(${base.revision === undefined ? "the whole history: it starts after that" : `compared with ${base.revision}, the last commit before`})\n`,
+      );
+    } catch (error) {
+      if (!(error instanceof GitRevisionError)) throw error;
+      io.stderr.write(`error: --since: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+  }
+
+  if (diffBase !== undefined) {
     let selection: ChangedSelection;
     try {
-      selection = selectChangedSince(options.diffBase, options.thinManifestDir, manifests);
+      selection = selectChangedSince(diffBase, options.thinManifestDir, manifests);
     } catch (error) {
       if (!(error instanceof GitRevisionError)) throw error;
       io.stderr.write(`error: --diff-base: ${error.message}\n`);
       return EXIT.invalid;
     }
-    io.stderr.write(`--diff-base ${options.diffBase}: ${selection.changed} digest(s) added or changed, ${selection.unchanged} unchanged\n`);
+    io.stderr.write(`--diff-base ${diffBase}: ${selection.changed} digest(s) added or changed, ${selection.unchanged} unchanged\n`);
     if (selection.manifests.length === 0) {
-      io.stdout.write(`Nothing added or changed in images.yaml since ${options.diffBase}: no registry contacted.\n`);
+      io.stdout.write(`Nothing added or changed in images.yaml since ${diffBase}: no registry contacted.\n`);
       const totals = { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 };
-      const empty = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] };
+      const empty = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] } as const;
       if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(empty, null, 2)}\n`);
+      if (options.markdown) await writeFileAtomic(options.markdown, formatReportMarkdown(empty));
       return EXIT.ok;
     }
     manifests = [...selection.manifests];
@@ -156,6 +182,7 @@ export async function runPromoteCli(
   progress.finish();
   io.stdout.write(formatReport(report));
   if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.markdown) await writeFileAtomic(options.markdown, formatReportMarkdown(report));
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 

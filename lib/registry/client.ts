@@ -28,6 +28,11 @@ export interface RegistryClientOptions extends TransportOptions {
   readonly maxRps?: number;
   /** Requests in flight per host; default 64 (see `DEFAULT_MAX_IN_FLIGHT_PER_HOST`). Ignored when `gate` is given. */
   readonly maxInFlightPerHost?: number;
+  /**
+   * Registry host → base URL to reach it at instead (`gcr.io` → `http://127.0.0.1:5000`): a mirror or a local
+   * copy. Requests to such an endpoint carry no credentials, since they were meant for another host.
+   */
+  readonly endpoints?: ReadonlyMap<string, string>;
 }
 
 /** What a manifest HEAD tells. */
@@ -64,6 +69,8 @@ export interface TagList {
   readonly tags: readonly string[];
   /** digest → tags, only when the registry returned the GCR/Artifact Registry `manifest` extension. */
   readonly manifests: ReadonlyMap<string, GoogleManifestInfo> | undefined;
+  /** The names of the repositories one level below (`child` of the GCR/Artifact Registry extension), if sent. */
+  readonly children?: readonly string[];
 }
 
 /** An open blob upload: the absolute URL to send the next request to. */
@@ -124,13 +131,15 @@ export class RegistryClient {
   async listTags(repo: RepositoryRef): Promise<TagList> {
     const tags: string[] = [];
     let manifests: Map<string, GoogleManifestInfo> | undefined;
+    let children: string[] | undefined;
     let url: string | undefined = this.repoUrl(repo, "tags/list");
     while (url !== undefined) {
       const { response, text } = await this.sendForText(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] });
       if (response.status === 404 && parseErrorBody(text)?.code === "NAME_UNKNOWN") return { tags: [], manifests: undefined };
       if (response.status !== 200) throw errorFrom(response, text, "tags list failed");
-      const page = JSON.parse(text) as { tags?: string[] | null; manifest?: Record<string, { tag?: string[]; mediaType?: string }> };
+      const page = JSON.parse(text) as { tags?: string[] | null; manifest?: Record<string, { tag?: string[]; mediaType?: string }>; child?: string[] };
       tags.push(...(page.tags ?? []));
+      if (page.child !== undefined) (children ??= []).push(...page.child);
       if (page.manifest !== undefined) {
         manifests ??= new Map();
         for (const [digest, info] of Object.entries(page.manifest)) {
@@ -139,7 +148,27 @@ export class RegistryClient {
       }
       url = nextPageUrl(response.headers.get("link"), response.url);
     }
-    return { tags, manifests };
+    return { tags, manifests, ...(children ? { children } : {}) };
+  }
+
+  /**
+   * Lists every repository of a registry (`GET /v2/_catalog`, following `Link` pages). Not every registry
+   * offers it; Google's registries name the repositories below a path in {@link TagList.children} instead.
+   *
+   * @param host registry host
+   * @returns the repository paths, in the registry's order
+   * @throws RegistryError when the registry refuses or fails
+   */
+  async catalog(host: string): Promise<string[]> {
+    const repositories: string[] = [];
+    let url: string | undefined = `${this.base(host)}/v2/_catalog?n=1000`;
+    while (url !== undefined) {
+      const { response, text } = await this.sendForText(host, { method: "GET", url, scopes: ["registry:catalog:*"] });
+      if (response.status !== 200) throw errorFrom(response, text, "catalog failed");
+      repositories.push(...((JSON.parse(text) as { repositories?: string[] | null }).repositories ?? []));
+      url = nextPageUrl(response.headers.get("link"), response.url);
+    }
+    return repositories;
   }
 
   /**
@@ -332,7 +361,7 @@ export class RegistryClient {
   }
 
   private base(host: string): string {
-    return registryBaseUrl(host, this.options.insecureHosts);
+    return this.options.endpoints?.get(host) ?? registryBaseUrl(host, this.options.insecureHosts);
   }
 
   private repoUrl(repo: RepositoryRef, rest: string): string {

@@ -1,10 +1,11 @@
 /**
- * Where registry credentials come from: the Docker config file's `auths` entries and, for Google hosts,
- * a Google OAuth access token. Each source is a function so tests and callers can replace it.
+ * Where registry credentials come from: the Docker config file (credential helpers, `auths` entries) and, for
+ * Google hosts, a Google OAuth access token. Each source is a function so tests and callers can replace it.
  */
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { runCredentialHelper } from "./credential-helper";
 import { isGoogleHost } from "./reference";
 
 /** A credential for one registry host. */
@@ -26,36 +27,55 @@ export function normaliseAuthKey(key: string): string {
   return key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
 }
 
+/** What the Docker config file says about credentials. */
+export interface DockerConfig {
+  /** `auths`: host → the credential written inline (entries without one, left by a helper, are skipped). */
+  readonly auths: ReadonlyMap<string, Credential>;
+  /** `credHelpers`: host → the name of the helper that holds its credential (`gcloud` → `docker-credential-gcloud`). */
+  readonly credHelpers: ReadonlyMap<string, string>;
+  /** `credsStore`: the helper that holds every other host's credential, if any. */
+  readonly credsStore?: string;
+}
+
 /**
- * Parses the `auths` section of a Docker config file. Entries may hold `auth` (base64 `user:password`),
- * `username` + `password`, or `identitytoken`; entries with none of them (e.g. left by a credential
- * helper) are skipped.
+ * Parses a Docker config file: `auths` entries may hold `auth` (base64 `user:password`), `username` +
+ * `password`, or `identitytoken`; entries with none of them are skipped. `credHelpers` maps hosts to helper
+ * names and `credsStore` names the default helper. Hosts are normalised with {@link normaliseAuthKey}.
  *
  * @param text the file's content
  * @param file the file name, for messages
- * @returns host → credential
- * @throws Error when the file is not JSON, `auths` is not an object, or an `auth` value is not `user:password` in base64
- * @example parseDockerConfig('{"auths":{"r.io":{"auth":"dTpw"}}}', "config.json").get("r.io")
+ * @returns the credentials and helpers
+ * @throws Error when the file is not JSON, `auths` or `credHelpers` is not an object, a helper name or
+ *   `credsStore` is not a string, or an `auth` value is not `user:password` in base64
+ * @example parseDockerConfig('{"auths":{"r.io":{"auth":"dTpw"}}}', "config.json").auths.get("r.io")
  * // → { kind: "basic", username: "u", password: "p" }
  */
-export function parseDockerConfig(text: string, file: string): Map<string, Credential> {
+export function parseDockerConfig(text: string, file: string): DockerConfig {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     throw new Error(`${file}: not valid JSON: ${(error as Error).message}`);
   }
+  const { auths, credHelpers, credsStore } = (parsed ?? {}) as { auths?: unknown; credHelpers?: unknown; credsStore?: unknown };
   const credentials = new Map<string, Credential>();
-  const auths = (parsed as { auths?: unknown } | null)?.auths;
-  if (auths === undefined) return credentials;
-  if (typeof auths !== "object" || auths === null || Array.isArray(auths)) {
-    throw new Error(`${file}: auths: expected an object`);
-  }
-  for (const [key, entry] of Object.entries(auths as Record<string, Record<string, unknown>>)) {
-    const credential = entryCredential(entry ?? {}, `${file}: auths.${key}`);
+  for (const [key, entry] of Object.entries(objectAt(auths, `${file}: auths`))) {
+    const credential = entryCredential((entry ?? {}) as Record<string, unknown>, `${file}: auths.${key}`);
     if (credential !== undefined) credentials.set(normaliseAuthKey(key), credential);
   }
-  return credentials;
+  const helpers = new Map<string, string>();
+  for (const [key, helper] of Object.entries(objectAt(credHelpers, `${file}: credHelpers`))) {
+    if (typeof helper !== "string") throw new Error(`${file}: credHelpers.${key}: expected a helper name`);
+    helpers.set(normaliseAuthKey(key), helper);
+  }
+  if (credsStore !== undefined && typeof credsStore !== "string") throw new Error(`${file}: credsStore: expected a helper name`);
+  return { auths: credentials, credHelpers: helpers, ...(credsStore ? { credsStore } : {}) };
+}
+
+function objectAt(value: unknown, where: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: expected an object`);
+  return value as Record<string, unknown>;
 }
 
 function entryCredential(entry: Record<string, unknown>, where: string): Credential | undefined {
@@ -77,23 +97,23 @@ function entryCredential(entry: Record<string, unknown>, where: string): Credent
 
 /**
  * Reads the Docker config file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. A missing file
- * means no credentials.
+ * means no credentials and no helpers.
  *
  * @param env the environment to read `DOCKER_CONFIG` from
  * @param home the home directory
- * @returns host → credential
+ * @returns the parsed config
  * @throws Error when the file exists but cannot be read or parsed
  */
 export async function loadDockerConfig(
   env: NodeJS.ProcessEnv = process.env,
   home: string = homedir(),
-): Promise<Map<string, Credential>> {
+): Promise<DockerConfig> {
   const file = env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, "config.json") : join(home, ".docker", "config.json");
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { auths: new Map(), credHelpers: new Map() };
     throw error;
   }
   return parseDockerConfig(text, file);
@@ -120,17 +140,21 @@ export async function googleAccessToken(env: NodeJS.ProcessEnv = process.env): P
 
 /** Options of {@link defaultCredentialSource}. */
 export interface DefaultCredentialOptions {
-  /** Environment for `DOCKER_CONFIG` and `GOOGLE_OAUTH_ACCESS_TOKEN`; default `process.env`. */
+  /** Environment for `DOCKER_CONFIG`, `GOOGLE_OAUTH_ACCESS_TOKEN` and the helpers (their `PATH`); default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /** Home directory; default `os.homedir()`. */
   readonly home?: string;
   /** Google token provider; default {@link googleAccessToken}. */
   readonly googleToken?: () => Promise<string>;
+  /** How long a credential helper may take before it is killed; default 30 s. */
+  readonly helperTimeoutMs?: number;
 }
 
 /**
- * The standard credential lookup: the Docker config entry for the host if any; else, for Google hosts,
- * a Google access token as the `oauth2accesstoken` user; else anonymous. The config file is read once.
+ * The standard credential lookup, in Docker's order: the host's credential helper (`credHelpers`), else the
+ * default helper (`credsStore`), else the host's inline `auths` entry; then, for Google hosts, a Google access
+ * token as the `oauth2accesstoken` user; else anonymous. The config file is read once, and each helper is run
+ * at most once per host (again only after a failure).
  *
  * @param options where to look
  * @returns a {@link CredentialSource}
@@ -138,11 +162,25 @@ export interface DefaultCredentialOptions {
  */
 export function defaultCredentialSource(options: DefaultCredentialOptions = {}): CredentialSource {
   const env = options.env ?? process.env;
-  let config: Promise<Map<string, Credential>> | undefined;
+  let config: Promise<DockerConfig> | undefined;
+  const fromHelpers = new Map<string, Promise<Credential | undefined>>();
   let google: Promise<string> | undefined;
   return async (host) => {
     config ??= loadDockerConfig(env, options.home);
-    const fromConfig = (await config).get(host.toLowerCase());
+    const { auths, credHelpers, credsStore } = await config;
+    const key = host.toLowerCase();
+    const helper = credHelpers.get(key) ?? credsStore;
+    if (helper !== undefined) {
+      let pending = fromHelpers.get(key);
+      if (pending === undefined) {
+        pending = runCredentialHelper(helper, host, { env, timeoutMs: options.helperTimeoutMs });
+        fromHelpers.set(key, pending);
+        pending.catch(() => fromHelpers.delete(key));
+      }
+      const fromHelper = await pending;
+      if (fromHelper !== undefined) return fromHelper;
+    }
+    const fromConfig = auths.get(key);
     if (fromConfig !== undefined) return fromConfig;
     if (!isGoogleHost(host)) return undefined;
     // One token per run: access tokens last an hour, which outlives a promotion run's token exchanges.

@@ -28,23 +28,33 @@ test("parses auth, username/password and identitytoken entries, skipping helper-
     },
     credsStore: "desktop",
   });
-  expect([...parseDockerConfig(config, "config.json")]).toEqual([
+  expect([...parseDockerConfig(config, "config.json").auths]).toEqual([
     ["a.io", { kind: "basic", username: "u", password: "p:w" }],
     ["b.io", { kind: "basic", username: "bob", password: "pw" }],
     ["c.io", { kind: "identityToken", username: "<token>", token: "refresh" }],
   ]);
-  expect(parseDockerConfig("{}", "config.json").size).toBe(0);
+  expect(parseDockerConfig("{}", "config.json").auths.size).toBe(0);
+});
+
+test("parses credHelpers (hosts normalised) and credsStore", () => {
+  const config = parseDockerConfig(JSON.stringify({ credHelpers: { "https://GCR.io": "gcloud", "us-docker.pkg.dev": "gcloud" }, credsStore: "pass" }), "config.json");
+  expect([...config.credHelpers]).toEqual([["gcr.io", "gcloud"], ["us-docker.pkg.dev", "gcloud"]]);
+  expect(config.credsStore).toBe("pass");
+  expect(parseDockerConfig("{}", "config.json")).toEqual({ auths: new Map(), credHelpers: new Map() });
 });
 
 test.each([
   ["{", "config.json: not valid JSON: "],
   ['{"auths":[]}', "config.json: auths: expected an object"],
+  ['{"credHelpers":"gcloud"}', "config.json: credHelpers: expected an object"],
+  ['{"credHelpers":{"gcr.io":true}}', "config.json: credHelpers.gcr.io: expected a helper name"],
+  ['{"credsStore":1}', "config.json: credsStore: expected a helper name"],
   [`{"auths":{"a.io":{"auth":"${b64("nocolon")}"}}}`, 'config.json: auths.a.io.auth: expected base64 of "username:password"'],
 ])("rejects %s", (text, message) => expect(() => parseDockerConfig(text, "config.json")).toThrow(message));
 
 test("loadDockerConfig reads $DOCKER_CONFIG/config.json, and a missing file means no credentials", async () => {
-  expect((await loadDockerConfig({ DOCKER_CONFIG: dir })).get("127.0.0.1:5000")).toEqual({ kind: "basic", username: "alice", password: "s3cr:et" });
-  expect((await loadDockerConfig({}, dir)).size).toBe(0);
+  expect((await loadDockerConfig({ DOCKER_CONFIG: dir })).auths.get("127.0.0.1:5000")).toEqual({ kind: "basic", username: "alice", password: "s3cr:et" });
+  expect((await loadDockerConfig({}, dir)).auths.size).toBe(0);
 });
 
 test("loadDockerConfig rethrows read errors other than a missing file", async () => {

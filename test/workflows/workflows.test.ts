@@ -27,8 +27,8 @@ const workflow = (file: string) => parse(texts.get(file)!) as Workflow;
 const runs = (job: Job) => job.steps.flatMap((step) => (step.run ? [step.run] : []));
 const needs = (job: Job) => (job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs]);
 
-test("the four workflows, and nothing else", () => {
-  expect(files).toEqual(["deploy.yml", "plan-diff-comment.yml", "promote-dry-run.yml", "pull-request.yml"]);
+test("the workflows, and nothing else", () => {
+  expect(files).toEqual(["audit.yml", "deploy.yml", "drift.yml", "plan-diff-comment.yml", "promote-backstop.yml", "promote-dry-run.yml", "pull-request.yml"]);
 });
 
 describe("pull-request.yml", () => {
@@ -70,13 +70,33 @@ test("promote-dry-run.yml runs the dry run with --diff-base on the PR's data onl
   expect(Object.keys(dryRun.on)).toEqual(["pull_request_target"]);
   const job = dryRun.jobs["promote-dry-run"]!;
   const commands = runs(job);
-  expect(commands.at(-1)).toBe("npm run promote -- --thin-manifest-dir . --diff-base ${{ github.event.pull_request.base.sha }}");
+  expect(commands.at(-1)).toBe("npm run promote -- --thin-manifest-dir . --diff-base ${{ github.event.pull_request.base.sha }} --markdown promote-report.md");
   expect(commands.some((command) => command.includes("--confirm"))).toBe(false);
   // pull_request_target has secrets and a write-capable context: the checkout must be the base branch, and
   // only data files may come from the PR.
   expect(job.steps[0]!.uses).toBe("actions/checkout@v4");
   expect(job.steps[0]!.with).not.toHaveProperty("ref");
   expect(commands.join("\n")).toContain('git checkout "$HEAD_SHA" -- images manifests');
+});
+
+test("promote-dry-run.yml posts its Markdown report from a separate job that runs no code, even when the dry run failed", () => {
+  const dryRun = workflow("promote-dry-run.yml");
+  const upload = dryRun.jobs["promote-dry-run"]!.steps.find((step) => step.uses === "actions/upload-artifact@v4") as Step & { if?: string };
+  expect(upload.with).toMatchObject({ name: "promote-report", path: "promote-report.md" });
+  expect(upload.if).toBe("always()");
+  const comment = dryRun.jobs["comment"]!;
+  expect(needs(comment)).toEqual(["promote-dry-run"]);
+  expect(comment.if).toBe("always() && needs.promote-dry-run.result != 'cancelled'");
+  expect(comment.permissions).toEqual({ "pull-requests": "write" });
+  expect(comment.steps.map((step) => step.uses).filter(Boolean)).toEqual(["actions/download-artifact@v4"]);
+  expect(runs(comment).join("\n")).toContain("marker='<!-- k8s-staging:promote-report -->'");
+  expect(runs(comment).join("\n")).toContain('gh pr comment "$PR_NUMBER" --body-file comment.md');
+});
+
+test("each report is one comment of its own, updated in place by its marker (never --edit-last)", () => {
+  const markers = files.flatMap((file) => [...texts.get(file)!.matchAll(/marker='(<!-- k8s-staging:[a-z-]+ -->)'/g)].map((m) => m[1]));
+  expect(markers.sort()).toEqual(["<!-- k8s-staging:plan-diff -->", "<!-- k8s-staging:promote-report -->"]);
+  for (const file of files) expect(texts.get(file)).not.toContain("--edit-last");
 });
 
 test("plan-diff-comment.yml comments from a workflow_run of pull-request, without checking out the PR", () => {
@@ -104,6 +124,36 @@ describe("deploy.yml", () => {
   });
 });
 
+test("audit.yml runs the audit daily with the registry-read identity, and keeps its findings", () => {
+  const audit = workflow("audit.yml");
+  expect(Object.keys(audit.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+  expect((audit.on["schedule"] as Array<{ cron: string }>).map((entry) => entry.cron)).toEqual(["23 5 * * *"]);
+  const job = audit.jobs["audit"]!;
+  expect(runs(job).join("\n")).toContain("set -o pipefail\nnpm run -s audit -- --thin-manifest-dir . --json audit.json | tee audit.txt");
+  expect(job.steps.find((step) => step.uses?.startsWith("google-github-actions/auth@"))?.with?.["service_account"]).toBe("${{ vars.GCP_REGISTRY_READER_SERVICE_ACCOUNT }}");
+  expect(job.steps.find((step) => step.uses === "actions/upload-artifact@v4")?.with).toMatchObject({ name: "audit", path: "audit.json" });
+});
+
+test("promote-backstop.yml promotes daily what was merged in the last week, from the full history, as the promoter", () => {
+  const backstop = workflow("promote-backstop.yml");
+  expect(Object.keys(backstop.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+  const job = backstop.jobs["promote"]!;
+  expect(runs(job).at(-1)).toBe("npm run promote -- --thin-manifest-dir . --confirm --since 7d");
+  expect(job.steps[0]).toEqual({ uses: "actions/checkout@v4", with: { "fetch-depth": 0, "persist-credentials": false } });
+  expect(job.steps.find((step) => step.uses?.startsWith("google-github-actions/auth@"))?.with?.["service_account"]).toBe("${{ vars.GCP_PROMOTER_SERVICE_ACCOUNT }}");
+  // Never in the deploy group: a queued backstop would replace a deploy waiting there.
+  expect(texts.get("promote-backstop.yml")).toContain("group: promote-backstop");
+});
+
+test("drift.yml previews daily after a refresh and fails on any change, with the read-only preview identity", () => {
+  const drift = workflow("drift.yml");
+  expect(Object.keys(drift.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+  const job = drift.jobs["drift"]!;
+  expect(runs(job).join("\n")).toContain("set -o pipefail\npulumi preview --stack prod --refresh --expect-no-changes --diff 2>&1 | tee drift.txt");
+  expect(runs(job).join("\n")).not.toMatch(/pulumi (up|refresh)/);
+  expect(job.steps.find((step) => step.uses?.startsWith("google-github-actions/auth@"))?.with?.["service_account"]).toBe("${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
+});
+
 describe("every job that reaches GCP", () => {
   const cloudJobs = files.flatMap((file) =>
     Object.entries(workflow(file).jobs)
@@ -113,8 +163,11 @@ describe("every job that reaches GCP", () => {
 
   test("is one of the expected ones", () => {
     expect(cloudJobs.map(([name]) => name).sort()).toEqual([
+      "audit.yml audit",
       "deploy.yml promote",
       "deploy.yml up",
+      "drift.yml drift",
+      "promote-backstop.yml promote",
       "promote-dry-run.yml promote-dry-run",
       "pull-request.yml preview",
     ]);

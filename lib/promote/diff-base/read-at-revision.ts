@@ -70,7 +70,16 @@ export function readFileAtRevision(file: string, revision: string): string | und
   return readFilesAtRevision(dirname(absolute), revision, [basename(absolute)]).get(basename(absolute));
 }
 
-function git(dir: string, args: string[], failure: string): string {
+/**
+ * Runs git in a directory and returns its output.
+ *
+ * @param dir where to run it (`git -C dir`)
+ * @param args the git arguments
+ * @param failure the message when git fails; git's first line of stderr is appended
+ * @returns stdout as text
+ * @throws GitRevisionError when git cannot run or exits non-zero
+ */
+export function git(dir: string, args: string[], failure: string): string {
   return gitBuffer(dir, args, undefined, failure).toString("utf8");
 }
 
