@@ -1,12 +1,15 @@
 /**
  * Runs a command as the process's main module: its result becomes the exit code, and an unexpected error is
  * printed as one line (`NAME failed: message`) with exit code 1. Commands print expected problems themselves.
+ * A reader that goes away (`promote … | head`) does not crash the command: the rest of its output is dropped and
+ * the work goes on, since a promotion stopped half-way helps no one.
  *
  * @param name the command's name, for the error line
  * @param command the command, taking the arguments after the program name
  * @example if (require.main === module) runMain("check", runCheckCommand);
  */
 export function runMain(name: string, command: (argv: readonly string[]) => Promise<number>): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", ignoreClosedReader);
   command(process.argv.slice(2)).then(
     (status) => {
       process.exitCode = status;
@@ -16,4 +19,8 @@ export function runMain(name: string, command: (argv: readonly string[]) => Prom
       process.exitCode = 1;
     },
   );
+}
+
+function ignoreClosedReader(error: NodeJS.ErrnoException): void {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
 }
