@@ -1,5 +1,39 @@
 import { RegistryError } from "../../registry/errors";
 
+/** Thrown by {@link HostBreaker.check} for work not attempted because its host is considered down. */
+export class HostUnreachableError extends Error {
+  /**
+   * @param host the registry host given up on
+   * @param message the reason, with the host's last error
+   */
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HostUnreachableError";
+  }
+}
+
+/**
+ * The registry host an error says could not be reached: a network error or timeout (after its retries), or work
+ * not attempted because the host was given up on.
+ *
+ * @param error what a registry operation threw
+ * @returns the host, or `undefined` for any other failure (a 404, a refusal, a digest mismatch)
+ */
+export function unreachableHostOf(error: unknown): string | undefined {
+  if (error instanceof HostUnreachableError) return error.host;
+  if (error instanceof RegistryError && (error.code === "NETWORK" || error.code === "TIMEOUT")) {
+    try {
+      return new URL(error.url).host;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Stops sending work to a registry host that is down: after `threshold` pieces of work in a row failed there
  * with a network error or timeout (each already retried with backoff), the host's remaining work fails at once
@@ -23,10 +57,10 @@ export class HostBreaker {
     private readonly unit: string,
   ) {}
 
-  /** @throws Error (`not attempted: HOST unreachable after N failed UNIT in a row (last: …)`) when the host is down */
+  /** @throws HostUnreachableError (`not attempted: HOST unreachable after N failed UNIT in a row (last: …)`) when the host is down */
   check(host: string): void {
     if ((this.failuresInARow.get(host) ?? 0) >= this.threshold) {
-      throw new Error(`not attempted: ${host} unreachable after ${this.threshold} failed ${this.unit} in a row (last: ${this.lastError.get(host)})`);
+      throw new HostUnreachableError(host, `not attempted: ${host} unreachable after ${this.threshold} failed ${this.unit} in a row (last: ${this.lastError.get(host)})`);
     }
   }
 

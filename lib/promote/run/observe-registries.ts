@@ -5,7 +5,7 @@ import type { PromotionEdge } from "../plan/edges";
 import { emptyObservations, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
 import { readKey, readsNeeded } from "../plan/plan-reads";
 import type { Progress } from "../progress";
-import { HostBreaker } from "./host-breaker";
+import { HostBreaker, unreachableHostOf } from "./host-breaker";
 
 /** What was learned about the registries an edge set touches. */
 export interface ObservedRegistries {
@@ -15,6 +15,8 @@ export interface ObservedRegistries {
   readonly reachableEdges: readonly PromotionEdge[];
   /** Repositories that could not be read → why; their edges are left out, to be reported failed. */
   readonly unreadable: ReadonlyMap<string, string>;
+  /** Unreadable repositories whose host could not be reached → that host (a subset of `unreadable`). */
+  readonly unreachableHosts: ReadonlyMap<string, string>;
 }
 
 /** Options of {@link observeRegistries}. */
@@ -44,6 +46,7 @@ export async function observeRegistries(
 ): Promise<ObservedRegistries> {
   const observations = emptyObservations();
   const unreadable = new Map<string, string>();
+  const unreachableHosts = new Map<string, string>();
   const limit = createLimiter(options.concurrency ?? 64);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "reads");
   let reachableEdges = edges;
@@ -64,7 +67,11 @@ export async function observeRegistries(
           } catch (error) {
             hosts.failed(host, error);
             const message = (error as Error).message;
-            if (!unreadable.has(read.repository)) unreadable.set(read.repository, message);
+            if (!unreadable.has(read.repository)) {
+              unreadable.set(read.repository, message);
+              const unreachableHost = unreachableHostOf(error);
+              if (unreachableHost !== undefined) unreachableHosts.set(read.repository, unreachableHost);
+            }
             options.progress?.step(readKey(read), message);
           }
         }),
@@ -72,7 +79,7 @@ export async function observeRegistries(
     );
     if (unreadable.size > 0) reachableEdges = reachableEdges.filter((edge) => !touchesAny(edge, unreadable));
   }
-  return { observations, reachableEdges, unreadable };
+  return { observations, reachableEdges, unreadable, unreachableHosts };
 }
 
 async function perform(client: RegistryClient, observations: Observations, read: Read): Promise<void> {
