@@ -1,5 +1,8 @@
 import { RegistryError } from "../../registry/errors";
 
+/** Codes of failures that say the host is not serving: no connection, no progress, or no answer within the deadline. */
+const UNREACHABLE_CODES = new Set(["NETWORK", "TIMEOUT", "DEADLINE"]);
+
 /** Thrown by {@link HostBreaker.check} for work not attempted because its host is considered down. */
 export class HostUnreachableError extends Error {
   /**
@@ -16,15 +19,15 @@ export class HostUnreachableError extends Error {
 }
 
 /**
- * The registry host an error says could not be reached: a network error or timeout (after its retries), or work
- * not attempted because the host was given up on.
+ * The registry host an error says could not be reached: a network error, a timeout or a missed request deadline
+ * (after its retries), or work not attempted because the host was given up on.
  *
  * @param error what a registry operation threw
  * @returns the host, or `undefined` for any other failure (a 404, a refusal, a digest mismatch)
  */
 export function unreachableHostOf(error: unknown): string | undefined {
   if (error instanceof HostUnreachableError) return error.host;
-  if (error instanceof RegistryError && (error.code === "NETWORK" || error.code === "TIMEOUT")) {
+  if (error instanceof RegistryError && UNREACHABLE_CODES.has(error.code ?? "")) {
     try {
       return new URL(error.url).host;
     } catch {
@@ -69,9 +72,9 @@ export class HostBreaker {
     this.failuresInARow.delete(host);
   }
 
-  /** Records a failure on `host`; only network errors and timeouts count towards marking it down. */
+  /** Records a failure on `host`; only network errors, timeouts and missed deadlines count towards marking it down. */
   failed(host: string, error: unknown): void {
-    const unreachable = error instanceof RegistryError && (error.code === "NETWORK" || error.code === "TIMEOUT");
+    const unreachable = error instanceof RegistryError && UNREACHABLE_CODES.has(error.code ?? "");
     if (!unreachable) return;
     this.failuresInARow.set(host, (this.failuresInARow.get(host) ?? 0) + 1);
     this.lastError.set(host, error.message);

@@ -3,6 +3,7 @@ import { createLimiter } from "../../registry/limit";
 import { parseRepository } from "../../registry/reference";
 import type { PromotionEdge } from "../plan/edges";
 import { emptyObservations, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
+import { SIGNATURE_TAG_SUFFIXES } from "../plan/signature-edges";
 import { readKey, readsNeeded } from "../plan/plan-reads";
 import type { Progress } from "../progress";
 import { HostBreaker, unreachableHostOf } from "./host-breaker";
@@ -50,6 +51,7 @@ export async function observeRegistries(
   const limit = createLimiter(options.concurrency ?? 64);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "reads");
   let reachableEdges = edges;
+  const keep = tagsWorthKeeping(edges);
   for (let round = 1; ; round++) {
     // Round-robin over hosts, so a host that is down is found out in the first wave, not after every other host.
     const reads = interleaveByHost(readsNeeded(reachableEdges, observations));
@@ -61,7 +63,7 @@ export async function observeRegistries(
           const host = parseRepository(read.repository).host;
           try {
             hosts.check(host);
-            await perform(client, observations, read);
+            await perform(client, observations, read, keep);
             hosts.succeeded(host);
             options.progress?.step(readKey(read));
           } catch (error) {
@@ -82,10 +84,21 @@ export async function observeRegistries(
   return { observations, reachableEdges, unreadable, unreachableHosts };
 }
 
-async function perform(client: RegistryClient, observations: Observations, read: Read): Promise<void> {
+/**
+ * Which listed tags the planner can ever look at: those some edge wants, and cosign signature and attestation
+ * tags (`sha256-<hex>.sig`/`.att`), whose edges only appear once a source is read. A repository with millions of
+ * other tags then costs the memory of these alone.
+ */
+function tagsWorthKeeping(edges: readonly PromotionEdge[]): (tag: string) => boolean {
+  const wanted = new Set<string>();
+  for (const edge of edges) for (const tag of edge.tags) wanted.add(tag);
+  return (tag) => wanted.has(tag) || (tag.startsWith("sha256-") && SIGNATURE_TAG_SUFFIXES.some((suffix) => tag.endsWith(suffix)));
+}
+
+async function perform(client: RegistryClient, observations: Observations, read: Read, keep: (tag: string) => boolean): Promise<void> {
   const repository = parseRepository(read.repository);
   if (read.kind === "tags") {
-    const list = await client.listTags(repository);
+    const list = await client.listTags(repository, { keep });
     const digestTags = list.manifests && new Map([...list.manifests].map(([digest, info]) => [digest, info.tags]));
     recordTagList(observations, read.repository, list.tags, digestTags);
     return;
