@@ -77,7 +77,13 @@ function buildCommand(): Command {
       positiveRate,
       DEFAULT_MAX_RPS,
     )
-    .option("--timeout <seconds>", "abort a request after this many seconds without progress", positiveInteger, 60)
+    .option(
+      "--timeout <seconds>",
+      "abort a request after this many seconds without progress; every request gives up after 5 times this in all " +
+        "(retries and waits, Retry-After included; blob transfers only count their waits)",
+      positiveInteger,
+      60,
+    )
     .option("--quiet", "no progress output (the summary is still printed)")
     .option("--diff-base <rev>", "presubmit: consider only digests added or changed in images.yaml since this git revision")
     .addOption(
