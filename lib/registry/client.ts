@@ -11,9 +11,11 @@ import { MANIFEST_ACCEPT } from "./media-types";
 import { registryBaseUrl, type RepositoryRef } from "./reference";
 import { HostRateLimiter } from "./rate-limit";
 import { isRetryableStatus } from "./retry-policy";
-import { TagListFormatError, TagListReader, type TagListPage } from "./tag-list-reader";
+import { readTagList, type TagList } from "./tag-list";
 import { ERROR_BODY_BYTES, Transport, type RequestBody, type TransportOptions, type TransportResponse } from "./transport";
-import { chunksOf, nextPageUrl, receivedBytes, resolveLocation, sliceStream, withDigest } from "./upload-helpers";
+import { chunksOf, receivedBytes, resolveLocation, sliceStream, withDigest } from "./upload-helpers";
+
+export type { GoogleManifestInfo, TagList } from "./tag-list";
 
 /** Options of {@link RegistryClient}; transport options (timeouts, retry, gate, observer, hooks) included. */
 export interface RegistryClientOptions extends TransportOptions {
@@ -51,22 +53,6 @@ export interface RawManifest {
   readonly bytes: Uint8Array;
 }
 
-/** One entry of the Google `tags/list` extension. */
-export interface GoogleManifestInfo {
-  /** Tags pointing at this digest. */
-  readonly tags: readonly string[];
-  /** The manifest's media type, when given. */
-  readonly mediaType: string | undefined;
-}
-
-/** The tags of a repository. */
-export interface TagList {
-  /** Every tag, across all pages, in the registry's order. */
-  readonly tags: readonly string[];
-  /** digest → tags, only when the registry returned the GCR/Artifact Registry `manifest` extension. */
-  readonly manifests: ReadonlyMap<string, GoogleManifestInfo> | undefined;
-}
-
 /** An open blob upload: the absolute URL to send the next request to. */
 export interface UploadSession {
   /** Absolute upload URL, with the registry's query (`_state`) kept. */
@@ -88,9 +74,6 @@ interface SendRequest {
  * Registry refuse bigger ones), so a larger answer is not a manifest anyone can promote.
  */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-/** Tags listed in one repository before giving up on it: far above any real repository, far below endless. */
-export const MAX_TAGS_LISTED = 10_000_000;
 
 /** Media types of Docker schema 1 manifests, which the promoter does not copy. */
 const SCHEMA1_MEDIA_TYPES = new Set([
@@ -141,66 +124,18 @@ export class RegistryClient {
    * @param options `keep`: which tags to keep (default all); the others are only counted
    * @returns the kept tags, plus digest → kept tags when the registry sends Google's extension
    * @throws RegistryError on any other failure: `PAGINATION_LOOP`, `BAD_TAG_LIST` (not a tag list),
-   *   `TOO_LARGE` (more than {@link MAX_TAGS_LISTED} tags)
+   *   `TOO_LARGE` (more than `MAX_TAGS_LISTED` tags)
    */
   async listTags(repo: RepositoryRef, options: { readonly keep?: (tag: string) => boolean } = {}): Promise<TagList> {
-    const tags: string[] = [];
-    let manifests: Map<string, GoogleManifestInfo> | undefined;
-    const visited = new Set<string>();
-    let listed = 0;
-    let previousLastTag: string | undefined;
-    let url: string | undefined = this.repoUrl(repo, "tags/list");
-    while (url !== undefined) {
-      const pageUrl: string = url;
-      const loop = (why: string) => new RegistryError(`pagination ${why}; the listing was stopped`, { method: "GET", url: pageUrl, code: "PAGINATION_LOOP", retryable: false });
-      if (visited.has(pageUrl)) throw loop("came back to a page already read");
-      visited.add(pageUrl);
-      const { response, page } = await this.readTagListPage(repo, pageUrl, options.keep);
-      if (page === undefined) return { tags: [], manifests: undefined };
-      // A loop, not a spread: a spread passes every tag as an argument and overflows the stack past ~100,000.
-      for (const tag of page.tags) tags.push(tag);
-      if (page.manifests !== undefined) {
-        manifests ??= new Map();
-        for (const [digest, info] of page.manifests) manifests.set(digest, info);
-      }
-      listed += page.listed;
-      if (listed > MAX_TAGS_LISTED) {
-        throw new RegistryError(`more than ${MAX_TAGS_LISTED} tags listed; the listing was stopped`, { method: "GET", url: pageUrl, status: 200, code: "TOO_LARGE", retryable: false });
-      }
-      url = nextPageUrl(response.headers.get("link"), response.url);
-      if (url !== undefined && (page.listed === 0 || page.lastTag === previousLastTag)) throw loop("does not advance (an empty page, or the same page again)");
-      previousLastTag = page.lastTag;
-    }
-    return { tags, manifests };
-  }
-
-  /** One page of a tag list, streamed through a {@link TagListReader}; `undefined` for a repository that does not exist. */
-  private async readTagListPage(
-    repo: RepositoryRef,
-    url: string,
-    keep: ((tag: string) => boolean) | undefined,
-  ): Promise<{ response: TransportResponse; page: TagListPage | undefined }> {
-    const request = { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] };
-    for (let attempt = 1; ; attempt++) {
-      const response = await this.send(repo.host, request);
-      if (response.status === 404) {
+    const scopes = [repositoryScope(repo.path, "pull")];
+    return readTagList(this.repoUrl(repo, "tags/list"), options.keep, {
+      get: (url) => this.send(repo.host, { method: "GET", url, scopes }),
+      failure: async (response) => {
         const text = await response.text(ERROR_BODY_BYTES).catch(() => "");
-        if (parseErrorBody(text)?.code === "NAME_UNKNOWN") return { response, page: undefined };
-        throw errorFrom(response, text, "tags list failed");
-      }
-      if (response.status !== 200) await fail(response, "tags list failed");
-      const reader = new TagListReader(keep);
-      try {
-        for await (const chunk of response.body!) reader.push(chunk);
-        return { response, page: reader.end() };
-      } catch (error) {
-        if (error instanceof TagListFormatError) {
-          await response.body?.cancel().catch(() => {});
-          throw new RegistryError(`not a tag list: ${error.message}`, { method: "GET", url: response.url, status: 200, code: "BAD_TAG_LIST", retryable: false });
-        }
-        if (!(error instanceof RegistryError) || !error.retryable || attempt >= BODY_READ_ATTEMPTS) throw error;
-      }
-    }
+        // A repository that does not exist yet has no tags.
+        return parseErrorBody(text)?.code === "NAME_UNKNOWN" && response.status === 404 ? "absent" : errorFrom(response, text, "tags list failed");
+      },
+    });
   }
 
   /**
