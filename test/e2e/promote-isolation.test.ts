@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { EXIT } from "../../lib/cli/promote";
 import type { RunReport } from "../../lib/promote/run/run-report";
 import { listTags, startRegistry, type HarnessRegistry } from "../harness";
+import { findFreePort } from "../harness/free-port";
 import { writePromotionTree } from "../harness/promotion-tree";
 import { expectExitCode, loggedRequests, runPromote } from "./fixtures/promote-run";
 import { expectSameImage, stageImage } from "./fixtures/staged-images";
@@ -113,3 +114,28 @@ test("an image of a root project landing in another project's path is refused; t
   await expectSameImage(`${prod.host}/own/tool:v1`, rootTool);
   expect(await listTags(`${prod.host}/own/kind/node`)).toEqual(["v1"]);
 });
+
+test("a dry run with every registry unreachable says so once per host, with the edges it cost, not once per edge", async () => {
+  const closed = `127.0.0.1:${await findFreePort()}`;
+  const digests = Array.from({ length: 40 }, (_, i) => `sha256:${i.toString(16).padStart(64, "0")}`);
+  const tree = await writePromotionTree([
+    {
+      name: "k8s-staging-offline",
+      source: `${closed}/staging`,
+      destinations: [`${closed}/prod`],
+      images: [{ name: "app", dmap: Object.fromEntries(digests.map((digest, i) => [digest, [`v${i}`]])) }],
+    },
+  ]);
+
+  const run = await runPromote(["--thin-manifest-dir", tree, "--quiet"]);
+
+  expectExitCode(run, EXIT.failed);
+  const lines = run.stdout.split("\n");
+  expect(lines.slice(0, 3)).toEqual([
+    "k8s-staging-offline: valid; 0 to copy, 0 to tag, 0 skipped, 0 refused, 40 failed",
+    `  FAILED 40 edges: ${closed} unreachable`,
+    "Projects: 1 valid, 0 with warnings, 0 invalid",
+  ]);
+  expect(lines[3]).toMatch(new RegExp(`^Unreachable: ${closed}: 40 edges not promoted \\(first error: .*ECONNREFUSED.*\\)$`));
+  expect(lines.slice(4)).toEqual(["Dry run (nothing written; pass --confirm to promote): 0 to copy, 0 to tag, 0 skipped, 0 refused, 40 failed", ""]);
+}, 60_000);
