@@ -6,7 +6,9 @@
 
 /** The Google `tags/list` extension's entry for one digest, with only the kept tags. */
 export interface ListedManifest {
+  /** The kept tags pointing at the digest. */
   readonly tags: string[];
+  /** The manifest's media type, when the page gives it. */
   mediaType: string | undefined;
 }
 

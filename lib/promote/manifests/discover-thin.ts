@@ -21,6 +21,7 @@ export interface ThinProject {
 export interface ProjectLayoutProblem {
   /** The `<p>` of `manifests/<p>/…`. */
   readonly project: string;
+  /** What is wrong, at line 1, column 1 of the file concerned. */
   readonly problem: Problem;
 }
 

@@ -34,9 +34,11 @@ export interface TreeValidation {
   readonly refusals: readonly Refusal[];
 }
 
-/** How much a validation reads; the defaults are {@link MAX_PROMOTER_FILE_BYTES} and {@link MAX_PROMOTER_TREE_BYTES}. */
+/** How much a validation reads. */
 export interface ValidationLimits {
+  /** The largest file read; default {@link MAX_PROMOTER_FILE_BYTES}. */
   readonly maxFileBytes?: number;
+  /** The most bytes read from the tree in all; default {@link MAX_PROMOTER_TREE_BYTES}. */
   readonly maxTreeBytes?: number;
 }
 
