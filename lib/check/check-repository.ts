@@ -1,16 +1,13 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { compareProblems, InvalidInputError, type Problem } from "../diagnostics/problem";
-import { destinationTagProblems } from "../promote/manifests/check-destination-tags";
-import { discoverThinProjects } from "../promote/manifests/discover-thin";
 import type { Manifest } from "../promote/manifests/types";
-import { validateThinManifest } from "../promote/manifests/validate-manifest";
+import { strictProblems, validateThinTree } from "../promote/manifests/validate-tree";
 import { loadProjects, type StagingEntry } from "../projects/load-projects";
 import { PROJECT_ID_PREFIX } from "../projects/project-name";
 import { registryAddress } from "../projects/staging-project-spec";
 import { loadStackConfig } from "../stack-config/load-stack-config";
 import type { StackConfig } from "../stack-config/stack-config-schema";
-import { parseYaml } from "../yaml/parse-yaml";
 import { promotionTreeProblems, type DeclaredProject } from "./promotion-tree-rules";
 import { pullRequestProblems } from "./pull-request-rules";
 
@@ -24,11 +21,20 @@ export interface CheckOptions {
   readonly base?: string;
 }
 
+/** What {@link checkRepositoryReport} found. */
+export interface CheckReport {
+  /** Every problem, sorted by file and position; empty when the repository is clean. */
+  readonly problems: readonly Problem[];
+  /** Findings that cannot change what is promoted (a registry listed twice, …), sorted; they do not fail the check. */
+  readonly warnings: readonly Problem[];
+}
+
 /**
  * The presubmit, offline: validates the stack config, every project file and every promoter manifest, then that
  * they agree (see {@link promotionTreeProblems}) and, with a base revision, what a pull request may change.
  * Every rule runs even when another fails, so one run reports everything. File names in the problems are
- * relative to the root.
+ * relative to the root. Promoter files are read as a pull request may have left them: bounded, and only inside
+ * the repository (see `TreeReader`).
  *
  * @param options the root, stack file and optional base revision
  * @returns every problem, sorted by file and position; empty when the repository is clean
@@ -38,8 +44,20 @@ export interface CheckOptions {
  * problems.map(formatProblem).forEach((line) => console.error(line));
  */
 export async function checkRepository(options: CheckOptions): Promise<Problem[]> {
+  return [...(await checkRepositoryReport(options)).problems];
+}
+
+/**
+ * {@link checkRepository}, with the warnings too.
+ *
+ * @param options the root, stack file and optional base revision
+ * @returns the problems and the warnings, each sorted
+ * @throws GitRevisionError when `base` is given but cannot be read; the fs error when `root` cannot be read
+ */
+export async function checkRepositoryReport(options: CheckOptions): Promise<CheckReport> {
   const { root } = options;
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const collect = async <T>(load: () => Promise<T> | T): Promise<T | undefined> => {
     try {
       return await load();
@@ -54,11 +72,11 @@ export async function checkRepository(options: CheckOptions): Promise<Problem[]>
   if (config) {
     const entries = await collect(() => loadProjects(join(root, "projects"), config));
     const declared = declaredProjects(root, config, entries);
-    const manifests = validManifests(root, problems);
+    const manifests = validManifests(root, problems, warnings);
     problems.push(...promotionTreeProblems(root, declared, manifests, config));
   }
   if (options.base !== undefined) problems.push(...pullRequestProblems(root, options.base));
-  return problems.sort(compareProblems);
+  return { problems: problems.sort(compareProblems), warnings: warnings.sort(compareProblems) };
 }
 
 /**
@@ -88,19 +106,15 @@ function declaredProjects(root: string, config: StackConfig, entries: readonly S
     });
 }
 
-/** Validates every manifest of the tree (reporting into `problems`) and returns those that passed. */
-function validManifests(root: string, problems: Problem[]): Manifest[] {
-  const layout = discoverThinProjects(root);
-  problems.push(...layout.problems);
-  const manifests: Manifest[] = [];
-  for (const project of layout.projects) {
-    const read = (file: string) => parseYaml(file, readFileSync(join(root, file), "utf8"), { schema: "failsafe" });
-    const result = validateThinManifest(project.project, read(project.manifestFile), read(project.imagesFile));
-    problems.push(...result.problems);
-    if (result.manifest) manifests.push(result.manifest);
-  }
-  problems.push(...destinationTagProblems(manifests));
-  return manifests;
+/**
+ * Validates every manifest of the tree strictly (reporting into `problems` and `warnings`) and returns those of
+ * valid projects; an image refused for its destination path is a problem here.
+ */
+function validManifests(root: string, problems: Problem[], warnings: Problem[]): Manifest[] {
+  const validation = validateThinTree(root);
+  problems.push(...strictProblems(validation));
+  warnings.push(...validation.projects.flatMap((project) => project.warnings));
+  return validation.projects.flatMap((project) => (project.manifest ? [project.manifest] : []));
 }
 
 function relativeFile(root: string, file: string): string {

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Problem } from "../diagnostics/problem";
+import { TreeFileError, TreeReader } from "../fs/tree-reader";
 import type { Manifest } from "../promote/manifests/types";
 import { PROJECT_ID_PREFIX } from "../projects/project-name";
 import { serviceAccountEmail } from "../projects/staging-project-spec";
@@ -106,10 +107,18 @@ export function promotionTreeProblems(
  * @example ownersProblems(".", "images/k8s-staging-kind/OWNERS", "projects/kind.yaml") // → []
  */
 export function ownersProblems(root: string, file: string, owner: string): Problem[] {
-  if (!existsSync(join(root, file))) {
-    return [{ file: owner, line: 1, col: 1, path: "", message: `${file} is missing (npm run new-project writes it)` }];
+  let text: string;
+  try {
+    // Read as a pull request may have left it: a link to /dev/zero or out of the repository is refused, not read.
+    text = new TreeReader(root, { maxFileBytes: MAX_OWNERS_BYTES, maxTotalBytes: MAX_OWNERS_BYTES }).read(file);
+  } catch (error) {
+    if (!(error instanceof TreeFileError)) throw error;
+    if (error.code === "MISSING") {
+      return [{ file: owner, line: 1, col: 1, path: "", message: `${file} is missing (npm run new-project writes it)` }];
+    }
+    return [{ file, line: 1, col: 1, path: "", message: error.message }];
   }
-  const parsed = parseYaml(file, readFileSync(join(root, file), "utf8"));
+  const parsed = parseYaml(file, text);
   if (parsed.problems.length > 0) return [...parsed.problems];
   const approvers = (parsed.value as { approvers?: unknown } | null)?.approvers;
   if (Array.isArray(approvers) && approvers.length > 0 && approvers.every((login) => typeof login === "string" && login !== "")) {
@@ -117,6 +126,9 @@ export function ownersProblems(root: string, file: string, owner: string): Probl
   }
   return [{ file, ...parsed.locate(["approvers"]), path: "", message: "OWNERS must list at least one approver under approvers" }];
 }
+
+/** The largest OWNERS file read: real ones list a few logins, far below this. */
+const MAX_OWNERS_BYTES = 64 * 1024;
 
 function at(source: Manifest["registriesSource"], path: readonly PropertyKey[], message: string): Problem {
   return { file: source.file, ...source.locate(path), path: "", message };

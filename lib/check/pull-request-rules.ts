@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { TreeFileError, TreeReader } from "../fs/tree-reader";
+import { MAX_PROMOTER_FILE_BYTES, MAX_PROMOTER_TREE_BYTES } from "../promote/manifests/limits";
 import type { Problem } from "../diagnostics/problem";
 import { GitRevisionError, readFilesAtRevision } from "../promote/diff-base/read-at-revision";
 import { appendOnlyProblems } from "./append-only";
@@ -64,18 +65,25 @@ export function pullRequestProblems(root: string, revision: string): Problem[] {
       message: `this pull request changes both manifests/${project}/ and images/${project}/ (${touched.images.get(project)}); change the registries and the images in separate pull requests`,
     });
   }
+  const reader = new TreeReader(root, { maxFileBytes: MAX_PROMOTER_FILE_BYTES, maxTotalBytes: MAX_PROMOTER_TREE_BYTES });
   for (const file of imagesFiles) {
-    problems.push(...appendOnlyProblems(file, atBase.get(file), readCurrent(root, file), revision));
+    const current = readCurrent(reader, file);
+    // A file the tree rules refused to read (a link out of the tree, a device, too large) is reported there.
+    if (current === REFUSED) continue;
+    problems.push(...appendOnlyProblems(file, atBase.get(file), current, revision));
   }
   return problems;
 }
 
-function readCurrent(root: string, file: string): string | undefined {
+const REFUSED = Symbol("refused");
+
+/** The pull request's version of a file, read as the tree rules read it: bounded, inside the repository only. */
+function readCurrent(reader: TreeReader, file: string): string | undefined | typeof REFUSED {
   try {
-    return readFileSync(join(root, file), "utf8");
+    return reader.read(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+    if (!(error instanceof TreeFileError)) throw error;
+    return error.code === "MISSING" ? undefined : REFUSED;
   }
 }
 

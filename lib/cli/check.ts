@@ -1,6 +1,6 @@
 // `npm run check`: the presubmit. Offline; with --base also the rules a pull request must follow.
 import { Command } from "commander";
-import { checkRepository } from "../check/check-repository";
+import { checkRepositoryReport } from "../check/check-repository";
 import { formatProblem } from "../diagnostics/problem";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
 import { runMain } from "./run-main";
@@ -19,7 +19,8 @@ export const EXIT_VIOLATION = 1;
 
 /**
  * Runs `check` with command-line arguments: every problem as `FILE:LINE:COL: message` on stderr, sorted, all at
- * once. Exit 0 when clean, 1 on any violation or when the base revision cannot be read, 2 on a bad command line.
+ * once, after the warnings (`warning: FILE:LINE:COL: message`). Exit 0 when clean or with warnings only, 1 on any
+ * violation or when the base revision cannot be read, 2 on a bad command line.
  *
  * @param argv the arguments after the command, e.g. `["--base", "origin/main"]`
  * @param io where to write
@@ -40,7 +41,9 @@ export async function runCheckCommand(argv: readonly string[], io: CheckIo = pro
   if (stop !== undefined) return stop;
   const options = command.opts<{ base?: string; stackConfig: string }>();
   try {
-    const problems = await checkRepository({ root, stackFile: options.stackConfig, ...(options.base ? { base: options.base } : {}) });
+    const { problems, warnings } = await checkRepositoryReport({ root, stackFile: options.stackConfig, ...(options.base ? { base: options.base } : {}) });
+    // Warnings name things that cannot change what is promoted (a registry listed twice): worth fixing, never failing.
+    if (warnings.length > 0) io.stderr.write(`${warnings.map((warning) => `warning: ${formatProblem(warning)}`).join("\n")}\n`);
     if (problems.length > 0) {
       io.stderr.write(`${problems.map(formatProblem).join("\n")}\n`);
       io.stderr.write(`check failed: ${problems.length} problem(s)\n`);

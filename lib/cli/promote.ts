@@ -1,22 +1,23 @@
 #!/usr/bin/env node
 /**
  * `npm run promote -- --thin-manifest-dir DIR | --manifest FILE [--confirm] [--json FILE] …`
- * The command-line edge of the promoter: parses options, loads and validates the manifests, runs the
- * promotion, prints the summary, writes the JSON report, and maps the outcome to an exit code.
+ * The command-line edge of the promoter: parses options, validates every project, promotes the valid ones, prints
+ * the summary, writes the JSON report, and maps the outcome to an exit code.
  */
 import { dirname } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { InvalidInputError } from "../diagnostics/problem";
+import { compareProblems, formatProblem, type Problem } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
 import { selectChangedSince, type ChangedSelection } from "../promote/diff-base/select-changed";
 import { parseDuration, sinceBase } from "../promote/diff-base/since";
-import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-manifests";
 import type { Manifest } from "../promote/manifests/types";
+import { strictProblems, validateFatFile, validateThinTree, type TreeValidation } from "../promote/manifests/validate-tree";
 import { createProgress } from "../promote/progress";
 import { formatReport } from "../promote/run/format-report";
 import { formatInvalidInputMarkdown, formatReportMarkdown } from "../promote/run/format-report-markdown";
-import { promote } from "../promote/run/promote";
+import { promote, type PromotionReport } from "../promote/run/promote";
+import { runReport, type RunReport } from "../promote/run/run-report";
 import { RegistryClient } from "../registry/client";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
@@ -38,9 +39,14 @@ interface PromoteCliOptions {
   timeout: number;
   quiet?: boolean;
   diffBase?: string;
+  validateOnly?: boolean;
+  strict?: boolean;
   since?: { text: string; ms: number };
   markdown?: string;
 }
+
+/** Problems printed on stderr when input stops a run; the rest are counted. */
+const MAX_PRINTED_PROBLEMS = 500;
 
 function durationOption(value: string): { text: string; ms: number } {
   try {
@@ -74,7 +80,13 @@ function buildCommand(): Command {
       positiveRate,
       DEFAULT_MAX_RPS,
     )
-    .option("--timeout <seconds>", "abort a request after this many seconds without progress", positiveInteger, 60)
+    .option(
+      "--timeout <seconds>",
+      "abort a request after this many seconds without progress; every request gives up after 5 times this in all " +
+        "(retries and waits, Retry-After included; blob transfers only count their waits)",
+      positiveInteger,
+      60,
+    )
     .option("--quiet", "no progress output (the summary is still printed)")
     .option("--diff-base <rev>", "presubmit: consider only digests added or changed in images.yaml since this git revision")
     .addOption(
@@ -82,11 +94,20 @@ function buildCommand(): Command {
         .argParser(durationOption)
         .conflicts("diffBase"),
     )
+    .addOption(
+      new Option("--validate-only", "validate every project offline and print the verdicts; contact no registry").conflicts(["confirm", "diffBase"]),
+    )
+    .option("--strict", "all or nothing (presubmits): any problem in any project stops the run before any registry is contacted")
     .addHelpText(
       "after",
       `
-Exit codes: 0 success or nothing to do; 1 something failed or a tag move was refused; 2 invalid input or usage
-(nothing was read from or written to any registry).
+Projects are judged one by one: a project whose files have a problem is reported with every problem and skipped,
+the others are promoted (exit 1). An image whose destination path belongs to another project is refused, the rest
+of both projects promoted. Warnings (a registry listed twice, an identical duplicate entry) change nothing.
+
+Exit codes: 0 success or nothing to do (warnings allowed); 1 something failed or was refused, or a project was
+invalid and skipped; 2 invalid input or usage with nothing promoted (no valid project, no images/ or manifests/,
+any problem with --strict or --validate-only; no registry was contacted).
 
 ${CREDENTIALS_HELP}
 
@@ -95,6 +116,7 @@ max(64, 8 × --concurrency) requests in flight; on a 429 the host's rate is halv
 by a tenth of --max-rps every 5 s without a 429.
 
 Examples:
+  npm run promote -- --thin-manifest-dir registry.k8s.io --validate-only   # offline verdicts per project
   npm run promote -- --thin-manifest-dir registry.k8s.io              # dry run (pull requests)
   npm run promote -- --thin-manifest-dir registry.k8s.io --confirm    # promote (after merge)
   npm run promote -- --thin-manifest-dir . --confirm --since 7d        # daily backstop: only what was merged lately`,
@@ -121,15 +143,20 @@ export async function runPromoteCli(
     return EXIT.invalid;
   }
 
-  let manifests: Manifest[];
-  try {
-    manifests = options.thinManifestDir ? loadThinManifests(options.thinManifestDir) : loadFatManifest(options.manifest!);
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n`);
-    if (error instanceof InvalidInputError) io.stderr.write(`${error.problems.length} problem(s); nothing was read or written\n`);
-    if (options.markdown) await writeFileAtomic(options.markdown, formatInvalidInputMarkdown((error as Error).message.split("\n")));
+  const validation = options.thinManifestDir ? validateThinTree(options.thinManifestDir) : validateFatFile(options.manifest!);
+  if (options.validateOnly) {
+    const report = runReport(validation, undefined);
+    io.stdout.write(formatReport(report));
+    await finish(report, options);
+    return strictProblems(validation).length > 0 ? EXIT.invalid : EXIT.ok;
+  }
+  const refusal = inputStop(validation, options.strict === true);
+  if (refusal !== undefined) {
+    io.stderr.write(refusal.text);
+    if (options.markdown) await writeFileAtomic(options.markdown, formatInvalidInputMarkdown(refusal.lines));
     return EXIT.invalid;
   }
+  let manifests: Manifest[] = validation.projects.flatMap((project) => (project.manifest ? [project.manifest] : []));
 
   let diffBase = options.diffBase;
   if (options.since !== undefined) {
@@ -160,10 +187,8 @@ export async function runPromoteCli(
     if (selection.manifests.length === 0) {
       io.stdout.write(`Nothing added or changed in images.yaml since ${diffBase}: no registry contacted.\n`);
       const totals = { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 };
-      const empty = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] } as const;
-      if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(empty, null, 2)}\n`);
-      if (options.markdown) await writeFileAtomic(options.markdown, formatReportMarkdown(empty));
-      return EXIT.ok;
+      const nothing: PromotionReport = { mode: options.confirm ? "confirm" : "dry-run", ok: true, totals, projects: [] };
+      return finish(runReport(validation, nothing), options);
     }
     manifests = [...selection.manifests];
   }
@@ -178,12 +203,48 @@ export async function runPromoteCli(
     // flight (--concurrency × 4), or copies between two hosts could each wait for the other's slot forever.
     maxInFlightPerHost: Math.max(DEFAULT_MAX_IN_FLIGHT_PER_HOST, options.concurrency * 8),
   });
-  const report = await promote(client, manifests, { confirm: options.confirm === true, concurrency: options.concurrency, progress });
+  const promotion = await promote(client, manifests, {
+    confirm: options.confirm === true,
+    concurrency: options.concurrency,
+    progress,
+    refusals: validation.refusals,
+  });
   progress.finish();
+  const report = runReport(validation, promotion);
   io.stdout.write(formatReport(report));
+  return finish(report, options);
+}
+
+/** Writes the report files asked for; the exit code follows the report. */
+async function finish(report: RunReport, options: PromoteCliOptions): Promise<number> {
   if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(report, null, 2)}\n`);
   if (options.markdown) await writeFileAtomic(options.markdown, formatReportMarkdown(report));
   return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * What stops a run before any registry is read, as text for stderr: a tree without `images/` or `manifests/`, no
+ * valid project at all, or (with `strict`) any problem anywhere. `undefined` lets the valid projects go ahead.
+ */
+function inputStop(validation: TreeValidation, strict: boolean): { text: string; lines: string[] } | undefined {
+  // `text` for stderr; `lines`, the problems alone, for the Markdown report.
+  const problems = strictProblems(validation);
+  const anyValid = validation.projects.some((project) => project.manifest !== undefined);
+  if (validation.problems.length === 0 && anyValid && !(strict && problems.length > 0)) return undefined;
+  if (problems.length === 0) {
+    const line = "error: no project found (manifests/<p>/promoter-manifest.yaml)";
+    return { text: `${line}\n`, lines: [line] };
+  }
+  const lines = printable(problems);
+  return { text: `${[...lines, `${problems.length} problem(s); nothing was read or written`].join("\n")}\n`, lines };
+}
+
+/** Problems one per line, sorted, at most {@link MAX_PRINTED_PROBLEMS}, then how many were left out. */
+function printable(problems: readonly Problem[]): string[] {
+  const sorted = [...problems].sort(compareProblems);
+  const shown = sorted.slice(0, MAX_PRINTED_PROBLEMS).map(formatProblem);
+  const more = sorted.length - shown.length;
+  return more > 0 ? [...shown, `… and ${more} more problems not shown`] : shown;
 }
 
 if (require.main === module) runMain("promote", (argv) => runPromoteCli(argv));

@@ -3,6 +3,7 @@
  * credential, and runs the Docker bearer-token flow (one token may carry several repository scopes), caching
  * tokens per host and scope set until they expire.
  */
+import { getDomain } from "tldts";
 import { RegistryError } from "./errors";
 import { formatScopes, parseChallenge, parseScopes, scopesCover, type Challenge, type ScopeSet } from "./challenge";
 import type { Credential, CredentialSource } from "./credentials";
@@ -26,6 +27,8 @@ export interface AuthenticatorOptions {
 const EXPIRY_MARGIN_MS = 10_000;
 // The token spec's default lifetime when the server does not say.
 const DEFAULT_TOKEN_SECONDS = 60;
+// Token answers are small JSON documents; anything near this is not one.
+const MAX_TOKEN_BYTES = 1024 * 1024;
 
 /**
  * Produces `Authorization` header values per (host, scopes).
@@ -99,10 +102,12 @@ export class Authenticator {
     if (realm === undefined) {
       throw new RegistryError("bearer challenge without realm", { method: "GET", url: `https://${host}/v2/`, status: 401, code: "UNAUTHORIZED", retryable: false });
     }
-    const credential = await this.credential(host);
+    const url = new URL(realm);
+    // The challenge names the realm, so whoever answers as the registry chooses where its credentials would go.
+    const trusted = realmMayReceiveCredentials(host, url);
+    const credential = trusted ? await this.credential(host) : undefined;
     const scopeList = formatScopes(scopes);
     const service = challenge.params.service;
-    const url = new URL(realm);
     let response;
     if (credential?.kind === "identityToken") {
       // OAuth2 refresh-token grant, as `docker login` with an identity token does.
@@ -119,9 +124,10 @@ export class Authenticator {
       const authorization = basicHeader(credential);
       response = await this.transport.request({ method: "GET", url: url.toString(), headers: authorization ? { authorization } : {} });
     }
-    const text = await response.text();
+    const text = await response.text(MAX_TOKEN_BYTES);
     if (response.status !== 200) {
-      throw new RegistryError(`token request refused${text ? `: ${text.slice(0, 200)}` : ""}`, {
+      const withheld = trusted ? "" : ` (the credentials for ${host} were not sent: ${url.host} is not the registry's own host or domain)`;
+      throw new RegistryError(`token request refused${text ? `: ${text.slice(0, 200)}` : ""}${withheld}`, {
         method: response.method, url: response.url, status: response.status, code: "UNAUTHORIZED", retryable: false,
       });
     }
@@ -153,4 +159,28 @@ function basicHeader(credential: Credential | undefined): string | undefined {
   if (credential === undefined) return undefined;
   const password = credential.kind === "basic" ? credential.password : credential.token;
   return `Basic ${Buffer.from(`${credential.username}:${password}`).toString("base64")}`;
+}
+
+/**
+ * Whether a token realm may receive a registry's credentials: only on the registry's own host, or on its
+ * registrable domain (the public suffix list decides: `auth.docker.io` for `registry-1.docker.io`, but not
+ * `other.github.io` for `me.github.io`), and only over HTTPS unless the realm is the registry host itself or on
+ * loopback (registries spoken to over plain HTTP).
+ *
+ * @param registryHost the registry's `host[:port]`
+ * @param realm the challenge's realm URL
+ * @returns true when the credentials may be sent
+ * @example realmMayReceiveCredentials("registry-1.docker.io", new URL("https://auth.docker.io/token")) // → true
+ */
+export function realmMayReceiveCredentials(registryHost: string, realm: URL): boolean {
+  const registryName = new URL(`http://${registryHost}`).hostname;
+  const realmName = realm.hostname;
+  if (realmName === registryName) return true;
+  if (realm.protocol !== "https:" && !isLoopback(realmName)) return false;
+  const domain = getDomain(realmName, { allowPrivateDomains: true });
+  return domain !== null && domain === getDomain(registryName, { allowPrivateDomains: true });
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }

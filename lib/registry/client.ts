@@ -6,13 +6,19 @@ import { Authenticator } from "./auth";
 import { repositoryScope } from "./challenge";
 import type { CredentialSource } from "./credentials";
 import { isDigest, sha256Digest, verifyingStream } from "./digest";
-import { RegistryError, parseErrorBody } from "./errors";
+import { RegistryError, describeErrorBody, parseErrorBody } from "./errors";
 import { MANIFEST_ACCEPT } from "./media-types";
 import { registryBaseUrl, type RepositoryRef } from "./reference";
 import { HostRateLimiter } from "./rate-limit";
 import { isRetryableStatus } from "./retry-policy";
-import { Transport, type RequestBody, type TransportOptions, type TransportResponse } from "./transport";
+import { readTagList, type TagList } from "./tag-list";
+import { ERROR_BODY_BYTES, Transport, type RequestBody, type TransportOptions, type TransportResponse } from "./transport";
 import { chunksOf, nextPageUrl, receivedBytes, resolveLocation, sliceStream, withDigest } from "./upload-helpers";
+
+export type { GoogleManifestInfo, TagList } from "./tag-list";
+
+/** Largest catalog page read (a thousand names of at most 255 characters fit many times over). */
+const MAX_CATALOG_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** Options of {@link RegistryClient}; transport options (timeouts, retry, gate, observer, hooks) included. */
 export interface RegistryClientOptions extends TransportOptions {
@@ -55,24 +61,6 @@ export interface RawManifest {
   readonly bytes: Uint8Array;
 }
 
-/** One entry of the Google `tags/list` extension. */
-export interface GoogleManifestInfo {
-  /** Tags pointing at this digest. */
-  readonly tags: readonly string[];
-  /** The manifest's media type, when given. */
-  readonly mediaType: string | undefined;
-}
-
-/** The tags of a repository. */
-export interface TagList {
-  /** Every tag, across all pages, in the registry's order. */
-  readonly tags: readonly string[];
-  /** digest → tags, only when the registry returned the GCR/Artifact Registry `manifest` extension. */
-  readonly manifests: ReadonlyMap<string, GoogleManifestInfo> | undefined;
-  /** The names of the repositories one level below (`child` of the GCR/Artifact Registry extension), if sent. */
-  readonly children?: readonly string[];
-}
-
 /** An open blob upload: the absolute URL to send the next request to. */
 export interface UploadSession {
   /** Absolute upload URL, with the registry's query (`_state`) kept. */
@@ -85,7 +73,21 @@ interface SendRequest {
   readonly scopes: readonly string[];
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: RequestBody | (() => RequestBody);
+  /** False for blob transfers, which the request deadline does not cover (see `TransportRequest`). */
+  readonly transferWithinDeadline?: boolean;
 }
+
+/**
+ * The largest manifest read: 4 MiB, the limit registries themselves put on a manifest (distribution and Artifact
+ * Registry refuse bigger ones), so a larger answer is not a manifest anyone can promote.
+ */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** Media types of Docker schema 1 manifests, which the promoter does not copy. */
+const SCHEMA1_MEDIA_TYPES = new Set([
+  "application/vnd.docker.distribution.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v1+prettyjws",
+]);
 
 /**
  * Talks the OCI distribution API to any number of registries.
@@ -122,33 +124,26 @@ export class RegistryClient {
 
   /**
    * Lists a repository's tags, following `Link: <…>; rel="next"` pages. A repository that does not exist
-   * yet has no tags.
+   * yet has no tags. Each page is read as it streams in and only the tags `keep` accepts are kept, so a list
+   * of millions costs the memory of what is kept. A page that comes round again, or that does not advance
+   * (empty, or ending on the same tag as the one before), stops the listing with an error rather than looping.
    *
    * @param repo the repository
-   * @returns all tags, plus digest → tags when the registry sends Google's extension
-   * @throws RegistryError on any other failure
+   * @param options `keep`: which tags to keep (default all); the others are only counted
+   * @returns the kept tags, plus digest → kept tags when the registry sends Google's extension
+   * @throws RegistryError on any other failure: `PAGINATION_LOOP`, `BAD_TAG_LIST` (not a tag list),
+   *   `TOO_LARGE` (more than `MAX_TAGS_LISTED` tags)
    */
-  async listTags(repo: RepositoryRef): Promise<TagList> {
-    const tags: string[] = [];
-    let manifests: Map<string, GoogleManifestInfo> | undefined;
-    let children: string[] | undefined;
-    let url: string | undefined = this.repoUrl(repo, "tags/list");
-    while (url !== undefined) {
-      const { response, text } = await this.sendForText(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] });
-      if (response.status === 404 && parseErrorBody(text)?.code === "NAME_UNKNOWN") return { tags: [], manifests: undefined };
-      if (response.status !== 200) throw errorFrom(response, text, "tags list failed");
-      const page = JSON.parse(text) as { tags?: string[] | null; manifest?: Record<string, { tag?: string[]; mediaType?: string }>; child?: string[] };
-      tags.push(...(page.tags ?? []));
-      if (page.child !== undefined) (children ??= []).push(...page.child);
-      if (page.manifest !== undefined) {
-        manifests ??= new Map();
-        for (const [digest, info] of Object.entries(page.manifest)) {
-          manifests.set(digest, { tags: info.tag ?? [], mediaType: info.mediaType });
-        }
-      }
-      url = nextPageUrl(response.headers.get("link"), response.url);
-    }
-    return { tags, manifests, ...(children ? { children } : {}) };
+  async listTags(repo: RepositoryRef, options: { readonly keep?: (tag: string) => boolean } = {}): Promise<TagList> {
+    const scopes = [repositoryScope(repo.path, "pull")];
+    return readTagList(this.repoUrl(repo, "tags/list"), options.keep, {
+      get: (url) => this.send(repo.host, { method: "GET", url, scopes }),
+      failure: async (response) => {
+        const text = await response.text(ERROR_BODY_BYTES).catch(() => "");
+        // A repository that does not exist yet has no tags.
+        return parseErrorBody(text)?.code === "NAME_UNKNOWN" && response.status === 404 ? "absent" : errorFrom(response, text, "tags list failed");
+      },
+    });
   }
 
   /**
@@ -157,15 +152,21 @@ export class RegistryClient {
    *
    * @param host registry host
    * @returns the repository paths, in the registry's order
-   * @throws RegistryError when the registry refuses or fails
+   * @throws RegistryError when the registry refuses or fails, `PAGINATION_LOOP` when a page comes round again
    */
   async catalog(host: string): Promise<string[]> {
     const repositories: string[] = [];
+    const visited = new Set<string>();
     let url: string | undefined = `${this.base(host)}/v2/_catalog?n=1000`;
     while (url !== undefined) {
-      const { response, text } = await this.sendForText(host, { method: "GET", url, scopes: ["registry:catalog:*"] });
-      if (response.status !== 200) throw errorFrom(response, text, "catalog failed");
-      repositories.push(...((JSON.parse(text) as { repositories?: string[] | null }).repositories ?? []));
+      if (visited.has(url)) {
+        throw new RegistryError("pagination came back to a page already read; the listing was stopped", { method: "GET", url, code: "PAGINATION_LOOP", retryable: false });
+      }
+      visited.add(url);
+      const { response, bytes } = await this.sendForBody(host, { method: "GET", url, scopes: ["registry:catalog:*"] }, MAX_CATALOG_PAGE_BYTES, "catalog failed");
+      const names = (JSON.parse(new TextDecoder().decode(bytes)) as { repositories?: string[] | null }).repositories ?? [];
+      // A loop, not a spread: a page of many names would overflow the stack as arguments.
+      for (const name of names) repositories.push(name);
       url = nextPageUrl(response.headers.get("link"), response.url);
     }
     return repositories;
@@ -199,12 +200,19 @@ export class RegistryClient {
    * @param repo the repository
    * @param reference a tag or `sha256:…`
    * @returns the bytes, their digest and media type
-   * @throws RegistryError (code `MANIFEST_UNKNOWN` on 404, `DIGEST_MISMATCH` when the bytes do not hash as expected)
+   * @throws RegistryError (code `MANIFEST_UNKNOWN` on 404, `DIGEST_MISMATCH` when the bytes do not hash as expected,
+   *   `TOO_LARGE` past {@link MAX_MANIFEST_BYTES}, `UNSUPPORTED_SCHEMA1` for a Docker schema 1 manifest)
    */
   async getManifest(repo: RepositoryRef, reference: string): Promise<RawManifest> {
     const url = this.repoUrl(repo, `manifests/${reference}`);
-    const { response, bytes } = await this.sendForBody(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")], headers: { accept: MANIFEST_ACCEPT } });
+    const request = { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")], headers: { accept: MANIFEST_ACCEPT } };
+    const { response, bytes } = await this.sendForBody(repo.host, request, MAX_MANIFEST_BYTES, "a manifest");
     if (response.status !== 200) throw errorFrom(response, new TextDecoder().decode(bytes), "manifest GET failed");
+    if (isSchema1(response.headers.get("content-type"), bytes)) {
+      throw new RegistryError("Docker schema 1 manifest: schema 1 is not supported (deprecated since 2017; rebuild and push the image with a current tool)", {
+        method: "GET", url, status: 200, code: "UNSUPPORTED_SCHEMA1", retryable: false,
+      });
+    }
     const digest = sha256Digest(bytes);
     const expected = isDigest(reference) ? reference : response.headers.get("docker-content-digest");
     if (expected !== null && expected !== digest) {
@@ -260,7 +268,7 @@ export class RegistryClient {
    */
   async getBlob(repo: RepositoryRef, digest: string, expectedSize?: number): Promise<{ size: number; stream: ReadableStream<Uint8Array> }> {
     const url = this.repoUrl(repo, `blobs/${digest}`);
-    const response = await this.send(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")] });
+    const response = await this.send(repo.host, { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")], transferWithinDeadline: false });
     if (response.status !== 200) await fail(response, "blob GET failed");
     const announced = response.headers.get("content-length");
     const size = expectedSize ?? (announced === null ? undefined : Number(announced));
@@ -323,7 +331,7 @@ export class RegistryClient {
         const headers = { "content-type": "application/octet-stream", "content-range": `${sent}-${sent + chunk.byteLength - 1}`, "content-length": String(chunk.byteLength) };
         // A stream body in slices, so the inactivity timer sees steady progress; a factory, so the chunk can be resent.
         const body = () => sliceStream(chunk, UPLOAD_SLICE_BYTES);
-        const response = await this.send(repo.host, { method: "PATCH", url: location, scopes, headers, body });
+        const response = await this.send(repo.host, { method: "PATCH", url: location, scopes, headers, body, transferWithinDeadline: false });
         if (response.status !== 202) await fail(response, "blob chunk upload failed");
         await response.discard();
         sent += chunk.byteLength;
@@ -338,7 +346,7 @@ export class RegistryClient {
       return;
     }
     const headers = { "content-type": "application/octet-stream", "content-length": String(size) };
-    const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body: stream });
+    const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body: stream, transferWithinDeadline: false });
     await this.finishUpload(response, digest);
   }
 
@@ -372,20 +380,22 @@ export class RegistryClient {
    * Sends a request with a small answer (manifest, tag list) and reads it whole. The transport retries only
    * until headers arrive; a body that breaks off or stalls after that is asked for again here.
    */
-  private async sendForBody(host: string, request: SendRequest): Promise<{ response: TransportResponse; bytes: Uint8Array }> {
+  private async sendForBody(host: string, request: SendRequest, maxBytes: number, what: string): Promise<{ response: TransportResponse; bytes: Uint8Array }> {
     for (let attempt = 1; ; attempt++) {
       const response = await this.send(host, request);
       try {
-        return { response, bytes: await response.bytes() };
+        // An error answer is read only as far as an error body needs; a 200 as far as `what` may be.
+        const limit = response.status === 200 ? maxBytes : ERROR_BODY_BYTES;
+        return { response, bytes: await response.bytes(limit) };
       } catch (error) {
+        if (error instanceof RegistryError && error.code === "TOO_LARGE" && response.status === 200) {
+          throw new RegistryError(`${what} larger than ${maxBytes / (1024 * 1024)} MiB, the limit registries apply; not read`, {
+            method: request.method, url: request.url, status: 200, code: "TOO_LARGE", retryable: false,
+          });
+        }
         if (!(error instanceof RegistryError) || !error.retryable || attempt >= BODY_READ_ATTEMPTS) throw error;
       }
     }
-  }
-
-  private async sendForText(host: string, request: SendRequest): Promise<{ response: TransportResponse; text: string }> {
-    const { response, bytes } = await this.sendForBody(host, request);
-    return { response, text: new TextDecoder().decode(bytes) };
   }
 
   /** Sends with the host's credentials; on a 401 challenge, authenticates and resends once. */
@@ -431,12 +441,24 @@ function embeddedMediaType(bytes: Uint8Array): string {
 }
 
 function errorFrom(response: TransportResponse, text: string, what: string): RegistryError {
-  const spec = parseErrorBody(text);
+  const spec = describeErrorBody(text);
   return new RegistryError(spec?.message ? `${what}: ${spec.message}` : what, {
     method: response.method, url: response.url, status: response.status, code: spec?.code, retryable: isRetryableStatus(response.status),
   });
 }
 
 async function fail(response: TransportResponse, what: string): Promise<never> {
-  throw errorFrom(response, await response.text().catch(() => ""), what);
+  throw errorFrom(response, await response.text(ERROR_BODY_BYTES).catch(() => ""), what);
+}
+
+/** Whether a manifest is Docker schema 1, by its media type or, when a registry sends a generic one, its body. */
+function isSchema1(contentType: string | null, bytes: Uint8Array): boolean {
+  const mediaType = mediaTypeOf(contentType);
+  if (mediaType !== undefined && SCHEMA1_MEDIA_TYPES.has(mediaType)) return true;
+  if (mediaType !== undefined && mediaType !== "application/json" && mediaType !== "") return false;
+  try {
+    return (JSON.parse(new TextDecoder().decode(bytes)) as { schemaVersion?: unknown }).schemaVersion === 1;
+  } catch {
+    return false;
+  }
 }

@@ -97,3 +97,45 @@ export function parseErrorBody(body: string): { code: string; message: string } 
     return undefined;
   }
 }
+
+/** Entries of an error body put in a message; a hostile body with thousands is cut there, with a count. */
+const MAX_ERROR_ENTRIES = 20;
+/** Characters of one entry's `detail` put in a message. */
+const MAX_DETAIL_CHARS = 200;
+
+/**
+ * Describes every entry of a distribution spec error body (`{"errors":[{"code","message","detail"}, …]}`), not
+ * just the first: a refused manifest PUT says `MANIFEST_INVALID` first and names the missing blob only in a
+ * later `MANIFEST_BLOB_UNKNOWN` entry.
+ *
+ * @param body the response body as text (may be empty or not JSON)
+ * @returns the first entry's code, and a message with the first entry's text then `CODE: text (detail)` for each
+ *   other (a text detail only), joined by `; `; or undefined when the body is not a spec error body
+ * @example
+ * describeErrorBody('{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"},' +
+ *   '{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:ab…"}]}')
+ * // → { code: "MANIFEST_INVALID", message: "manifest invalid; MANIFEST_BLOB_UNKNOWN: blob unknown to registry (sha256:ab…)" }
+ */
+export function describeErrorBody(body: string): { code: string; message: string } | undefined {
+  let entries: Array<{ code?: unknown; message?: unknown; detail?: unknown }>;
+  try {
+    const parsed = JSON.parse(body) as { errors?: unknown };
+    if (!Array.isArray(parsed.errors)) return undefined;
+    entries = parsed.errors.filter((entry): entry is { code: string } => typeof entry?.code === "string");
+  } catch {
+    return undefined;
+  }
+  if (entries.length === 0) return undefined;
+  const parts = entries.slice(0, MAX_ERROR_ENTRIES).map((entry, index) => {
+    const text = [typeof entry.message === "string" ? entry.message : "", detailOf(entry.detail)].filter((part) => part !== "").join(" ");
+    return index === 0 ? text : `${String(entry.code)}: ${text}`;
+  });
+  if (entries.length > MAX_ERROR_ENTRIES) parts.push(`and ${entries.length - MAX_ERROR_ENTRIES} more errors`);
+  return { code: String(entries[0]!.code), message: parts.filter((part) => part !== "").join("; ") };
+}
+
+/** A text detail (a digest, a name); structured ones (distribution's `{Name, Revision}`) repeat the request. */
+function detailOf(detail: unknown): string {
+  if (typeof detail !== "string" || detail === "") return "";
+  return `(${detail.length > MAX_DETAIL_CHARS ? `${detail.slice(0, MAX_DETAIL_CHARS)}…` : detail})`;
+}

@@ -116,13 +116,29 @@ export class HostRateLimiter implements RequestGate {
    * Waits until the host has a token, a free in-flight slot and no pause, then takes them.
    *
    * @param host the host the request goes to (`gcr.io`, `127.0.0.1:5000`)
+   * @param maxWaitMs the longest to wait (the request's deadline); default no limit
    * @returns the release function: call it once the exchange is finished (extra calls are ignored)
+   * @throws Error when not admitted within `maxWaitMs` (the request leaves the queue)
    */
-  acquire(host: string): Promise<() => void> {
+  acquire(host: string, maxWaitMs?: number): Promise<() => void> {
     const state = this.stateOf(host);
-    return new Promise((resolve) => {
-      state.queue.push(resolve);
+    return new Promise((resolve, reject) => {
+      let expiry: ReturnType<typeof setTimeout> | undefined;
+      const admit = (release: () => void) => {
+        clearTimeout(expiry);
+        resolve(release);
+      };
+      state.queue.push(admit);
       this.pump(host, state);
+      if (maxWaitMs === undefined || !state.queue.includes(admit)) return;
+      // Real time, whatever the clock: a deadline is the caller's, and an unref'd timer never keeps the process up.
+      expiry = setTimeout(() => {
+        const at = state.queue.indexOf(admit);
+        if (at === -1) return;
+        state.queue.splice(at, 1);
+        reject(new Error(`not admitted to ${host} within ${maxWaitMs} ms`));
+      }, maxWaitMs);
+      expiry.unref();
     });
   }
 

@@ -4,7 +4,7 @@
  * reaches another origin, and hooks for rate limiting and metrics. Knows nothing of registry semantics.
  */
 import { finished as ended } from "node:stream/promises";
-import { RegistryError, parseErrorBody, redactUrl } from "./errors";
+import { RegistryError, describeErrorBody, redactUrl } from "./errors";
 import { HttpConnections, type HttpAnswer, type HttpExchange, type ResponseHeaders } from "./http-connections";
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from "./retry-policy";
 
@@ -24,6 +24,13 @@ export interface TransportRequest {
    * (bare or from a factory) never follows a redirect: that fails with code `REDIRECTED_STREAM`.
    */
   readonly body?: RequestBody | (() => RequestBody);
+  /**
+   * Whether the exchange itself (sending the body, receiving the answer) counts towards the request's deadline:
+   * yes (default) for small requests and answers (manifests, tag lists, tokens, errors); no for blob transfers,
+   * whose size is legitimately large and whose progress the inactivity timeout watches instead. Waits and retries
+   * always count.
+   */
+  readonly transferWithinDeadline?: boolean;
 }
 
 /** A response whose body must be consumed (`bytes`, `text`, reading `body`) or `discard`ed. */
@@ -38,10 +45,19 @@ export interface TransportResponse {
   readonly method: string;
   /** The body stream, guarded by the stall timeout; null for a HEAD answer. */
   readonly body: ReadableStream<Uint8Array> | null;
-  /** Reads the whole body (only for small bodies: manifests, errors, token responses). */
-  bytes(): Promise<Uint8Array>;
-  /** Reads the whole body as UTF-8. */
-  text(): Promise<string>;
+  /**
+   * Reads the whole body (only for small bodies: manifests, errors, token responses).
+   *
+   * @param maxBytes the most bytes accepted; a larger body is cut off (with its connection) and not returned
+   * @throws RegistryError with code `TOO_LARGE` past `maxBytes`, or the body's read failure
+   */
+  bytes(maxBytes?: number): Promise<Uint8Array>;
+  /**
+   * Reads the whole body as UTF-8.
+   *
+   * @param maxBytes as for {@link TransportResponse.bytes}
+   */
+  text(maxBytes?: number): Promise<string>;
   /** Cancels the body, releasing the connection and the rate-limit slot. */
   discard(): Promise<void>;
 }
@@ -66,9 +82,11 @@ export interface RequestEvent {
 export interface RequestGate {
   /**
    * @param host the registry host (`gcr.io`, `127.0.0.1:5000`)
+   * @param maxWaitMs the longest the request may wait to be admitted (its deadline's remainder)
    * @returns a function to call once the exchange is finished
+   * @throws Error when not admitted within `maxWaitMs`
    */
-  acquire(host: string): Promise<() => void>;
+  acquire(host: string, maxWaitMs?: number): Promise<() => void>;
   /**
    * Told of every 429, so the gate can slow the host down and, with a `Retry-After`, hold back all its
    * requests rather than only the one that was refused.
@@ -87,6 +105,12 @@ export interface TransportOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Redirects followed per request; default 10. */
   readonly maxRedirects?: number;
+  /**
+   * The most one request may take in all, from its first attempt through every retry and every wait (backoff,
+   * `Retry-After`, the gate) to its last byte (see {@link TransportRequest.transferWithinDeadline}); default
+   * {@link DEADLINE_TIMEOUTS} × the inactivity timeout.
+   */
+  readonly requestDeadlineMs?: number;
   /** Admission hook; default admits everything at once. */
   readonly gate?: RequestGate;
   /** Called once per HTTP exchange. */
@@ -100,6 +124,12 @@ export interface TransportOptions {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** The default request deadline in inactivity timeouts: 5 × 60 s, room for a few retries and a `Retry-After`. */
+export const DEADLINE_TIMEOUTS = 5;
+
+/** Error bodies are read up to this size: enough for every entry of a spec error body, not for a hostile one. */
+export const ERROR_BODY_BYTES = 64 * 1024;
 
 /**
  * Sends requests with timeouts, retries and safe redirects. Non-retryable responses (2xx, 3xx without
@@ -131,28 +161,37 @@ export class Transport {
    */
   async request(request: TransportRequest): Promise<TransportResponse> {
     const replayable = typeof request.body === "function" || !(request.body instanceof ReadableStream);
+    const deadline = { at: this.now() + this.deadlineMs, ms: this.deadlineMs, bodyToo: request.transferWithinDeadline ?? true };
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.policy.maxAttempts || !replayable;
       let response: TransportResponse;
       try {
-        response = await this.followRedirects(request);
+        response = await this.followRedirects(request, deadline);
       } catch (error) {
         if (!(error instanceof RegistryError) || !error.retryable || last) throw error;
-        await this.wait(attempt, undefined);
+        await this.wait(attempt, undefined, deadline, request);
         continue;
       }
       if (!isRetryableStatus(response.status)) return response;
-      const text = await response.text().catch(() => "");
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), (this.options.now ?? Date.now)());
+      const text = await response.text(ERROR_BODY_BYTES).catch(() => "");
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.now());
       if (response.status === 429) this.reportThrottled(response.url, retryAfterMs);
       if (last) {
-        const spec = parseErrorBody(text);
+        const spec = describeErrorBody(text);
         throw new RegistryError(spec?.message || `giving up after ${attempt} attempt(s)`, {
           method: response.method, url: response.url, status: response.status, code: spec?.code, retryable: true,
         });
       }
-      await this.wait(attempt, retryAfterMs);
+      await this.wait(attempt, retryAfterMs, deadline, { method: response.method, url: response.url });
     }
+  }
+
+  private get deadlineMs(): number {
+    return this.options.requestDeadlineMs ?? DEADLINE_TIMEOUTS * (this.options.timeoutMs ?? 60_000);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** The gate's pause and the retry's wait use the same capped `Retry-After`, so they end together. */
@@ -161,19 +200,24 @@ export class Transport {
     this.options.gate?.throttled?.(new URL(url).host, capped);
   }
 
-  private async wait(attempt: number, retryAfterMs: number | undefined): Promise<void> {
+  /** Waits before the next attempt, unless that wait would end past the request's deadline: then gives up now. */
+  private async wait(attempt: number, retryAfterMs: number | undefined, deadline: Deadline, request: { method: string; url: string }): Promise<void> {
     const delay = retryDelayMs(this.policy, attempt, retryAfterMs, this.options.random ?? Math.random);
+    if (this.now() + delay >= deadline.at) {
+      const why = retryAfterMs === undefined ? `a retry in ${delay} ms` : `the ${Math.round(retryAfterMs / 1000)} s the registry asked for (Retry-After)`;
+      throw deadlineError(request.method, request.url, deadline.ms, `waiting for ${why} would pass it`);
+    }
     await (this.options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(delay);
   }
 
   /** Follows redirects; a request with a stream body cannot be sent again, so its redirect is an error. */
-  private async followRedirects(request: TransportRequest): Promise<TransportResponse> {
+  private async followRedirects(request: TransportRequest, deadline: Deadline): Promise<TransportResponse> {
     let { method, url } = request;
     let headers: Record<string, string> = { ...request.headers };
     let body = typeof request.body === "function" ? request.body() : request.body;
     const maxRedirects = this.options.maxRedirects ?? 10;
     for (let hop = 0; ; hop++) {
-      const response = await this.exchange(method, url, headers, body);
+      const response = await this.exchange(method, url, headers, body, deadline);
       const location = response.headers.get("location");
       if (!REDIRECTS.has(response.status) || location === null) return response;
       await response.discard();
@@ -198,10 +242,17 @@ export class Transport {
   }
 
   /** One HTTP exchange with its inactivity timer, gate slot and observer event. */
-  private async exchange(method: string, url: string, headers: Record<string, string>, body: RequestBody | undefined): Promise<TransportResponse> {
+  private async exchange(method: string, url: string, headers: Record<string, string>, body: RequestBody | undefined, deadline: Deadline): Promise<TransportResponse> {
     const target = new URL(url);
     const host = target.host;
-    const releaseGate = this.options.gate ? await this.options.gate.acquire(host) : () => {};
+    let releaseGate: () => void = () => {};
+    if (this.options.gate) {
+      try {
+        releaseGate = await this.options.gate.acquire(host, Math.max(0, deadline.at - this.now()));
+      } catch {
+        throw deadlineError(method, url, deadline.ms, `waiting for a turn at ${host} (paused or at its request limit) would pass it`);
+      }
+    }
     let slotHeld = true;
     const release = () => {
       if (!slotHeld) return;
@@ -210,6 +261,7 @@ export class Transport {
     };
     const timeoutMs = this.options.timeoutMs ?? 60_000;
     let timedOut = false;
+    let pastDeadline = false;
     let exchange: HttpExchange | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -218,6 +270,15 @@ export class Transport {
       release();
     }, timeoutMs);
     timer.unref();
+    // A server can keep every byte coming just inside the inactivity timeout: the deadline bounds the whole exchange.
+    const deadlineTimer = deadline.bodyToo
+      ? setTimeout(() => {
+        pastDeadline = true;
+        exchange?.abort(new Error("request deadline passed"));
+        release();
+      }, Math.max(0, deadline.at - this.now()))
+      : undefined;
+    deadlineTimer?.unref();
     let bytesSent = 0;
     let bytesReceived = 0;
     let finished = false;
@@ -225,16 +286,19 @@ export class Transport {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearTimeout(deadlineTimer);
       release();
       this.options.observer?.({
         method, url: redactUrl(url), status, bytesSent, bytesReceived,
         ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
       });
     };
-    const failure = (error: unknown, status: number | undefined) =>
-      new RegistryError(timedOut ? `no progress for ${timeoutMs} ms` : `network error: ${describe(error)}`, {
+    const failure = (error: unknown, status: number | undefined) => {
+      if (pastDeadline) return deadlineError(method, url, deadline.ms, "the answer did not arrive in time", status);
+      return new RegistryError(timedOut ? `no progress for ${timeoutMs} ms` : `network error: ${describe(error)}`, {
         method, url, status, code: timedOut ? "TIMEOUT" : "NETWORK", retryable: true, cause: error,
       });
+    };
     const sentBody = body instanceof ReadableStream
       ? guard(body, (n) => { bytesSent += n; timer.refresh(); })
       : body;
@@ -259,6 +323,11 @@ export class Transport {
       return headOnly(answer, url, method);
     }
     return bodiedResponse(answer, url, method, {
+      tooLarge: (limit) => {
+        const error = new RegistryError(`answer larger than ${formatLimit(limit)}, the limit for it; not read`, { method, url, status, code: "TOO_LARGE", retryable: false });
+        finish(status, error);
+        return error;
+      },
       chunk: (bytes) => {
         bytesReceived += bytes;
         timer.refresh();
@@ -278,6 +347,26 @@ interface BodyHooks {
   chunk(bytes: number): void;
   end(): void;
   fail(error: unknown): unknown;
+  /** The error for a body read whole that passed `limit` bytes. */
+  tooLarge(limit: number): unknown;
+}
+
+/** When a request must be over: the clock time, and how long that was from its start (for messages). */
+interface Deadline {
+  readonly at: number;
+  readonly ms: number;
+  /** Whether the exchange itself counts (see {@link TransportRequest.transferWithinDeadline}). */
+  readonly bodyToo: boolean;
+}
+
+function deadlineError(method: string, url: string, ms: number, why: string, status?: number): RegistryError {
+  return new RegistryError(`gave up: the request's deadline of ${Math.round(ms / 1000)} s, retries and waits included; ${why}`, {
+    method, url, status, code: "DEADLINE", retryable: false,
+  });
+}
+
+function formatLimit(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
 /**
@@ -300,9 +389,23 @@ function bodiedResponse(answer: HttpAnswer, url: string, method: string, hooks: 
     hooks.end();
     await chunks.return?.().catch(() => {});
   };
-  const readAll = async (): Promise<Uint8Array> => {
+  const readAll = async (maxBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array> => {
+    // A body announced larger than allowed is not read at all; one that grows past it is cut off there.
+    const announced = Number(answer.headers.get("content-length") ?? 0);
+    if (announced > maxBytes) {
+      await abandon();
+      throw hooks.tooLarge(maxBytes);
+    }
     const parts: Uint8Array[] = [];
-    for (let chunk = await next(); !chunk.done; chunk = await next()) parts.push(chunk.value);
+    let length = 0;
+    for (let chunk = await next(); !chunk.done; chunk = await next()) {
+      length += chunk.value.byteLength;
+      if (length > maxBytes) {
+        await abandon();
+        throw hooks.tooLarge(maxBytes);
+      }
+      parts.push(chunk.value);
+    }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   };
   let stream: ReadableStream<Uint8Array> | undefined;
@@ -320,7 +423,7 @@ function bodiedResponse(answer: HttpAnswer, url: string, method: string, hooks: 
       return stream;
     },
     bytes: readAll,
-    text: async () => new TextDecoder().decode(await readAll()),
+    text: async (maxBytes) => new TextDecoder().decode(await readAll(maxBytes)),
     discard: async () => {
       // A short body is cheaper read to its end than the connection is to reopen.
       if (isShortBody(answer.headers)) await readAll().catch(() => {});

@@ -1,5 +1,8 @@
+import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { checkRepository } from "../../lib/check/check-repository";
+import { runCheckCommand } from "../../lib/cli/check";
+import { captureIo } from "../support/capture-io";
 import { formatProblem } from "../../lib/diagnostics/problem";
 import { makeFixtureRepo, type FixtureRepo } from "./fixture-repo";
 
@@ -131,6 +134,28 @@ describe("checkRepository: the tree rules", () => {
       ['images/k8s-staging-alpha/images.yaml:3:5: [0].dmap["sha256:abc"]: digest must be "sha256:" followed by 64 lowercase hex characters (got 3)'],
     ],
     [
+      "an image of a root project landing in another project's path",
+      (r) => {
+        r.write(ALPHA_MANIFEST, r.read(ALPHA_MANIFEST).replaceAll("/images/alpha\n", "/images\n"));
+        r.write("images/k8s-staging-alpha/images.yaml", `- name: beta/tool\n  dmap:\n    "sha256:${"a".repeat(64)}": ["v1"]\n`);
+      },
+      [
+        "images/k8s-staging-alpha/images.yaml:1:9: [0].name: asia-east1-docker.pkg.dev/k8s-artifacts-prod/images/beta/tool (and 21 more) lands in " +
+          "asia-east1-docker.pkg.dev/k8s-artifacts-prod/images/beta, the path of project k8s-staging-beta (manifests/k8s-staging-beta/promoter-manifest.yaml:6:9); " +
+          "an image may only be written below its own project's registries",
+      ],
+    ],
+    [
+      "an OWNERS linked to /dev/zero (refused, not read)",
+      (r) => (r.remove("images/k8s-staging-alpha/OWNERS"), symlinkSync("/dev/zero", join(r.root, "images/k8s-staging-alpha/OWNERS"))),
+      ["images/k8s-staging-alpha/OWNERS:1:1: is a symbolic link leading outside the tree; not read"],
+    ],
+    [
+      "an images.yaml linked out of the repository (nothing of the target is echoed)",
+      (r) => (r.remove("images/k8s-staging-alpha/images.yaml"), symlinkSync(join(r.root, "../.."), join(r.root, "images/k8s-staging-alpha/images.yaml"))),
+      ["images/k8s-staging-alpha/images.yaml:1:1: is a symbolic link leading outside the tree; not read"],
+    ],
+    [
       "an invalid stack config (nothing else can be checked)",
       (r) => r.write("Pulumi.prod.yaml", "config:\n  k8s-staging:organizationId: acme\n"),
       expect.arrayContaining(['Pulumi.prod.yaml:2:31: config["k8s-staging:organizationId"]: expected a numeric organization id']) as unknown as string[],
@@ -138,6 +163,22 @@ describe("checkRepository: the tree rules", () => {
   ])("reports %s", async (_what, mutate, expected) => {
     mutate(repo);
     expect(await problemsOf(repo)).toEqual(expected);
+  });
+});
+
+describe("check command: warnings", () => {
+  it("prints a registry listed twice as a warning and still passes", async () => {
+    const repo = await makeFixtureRepo(["alpha"]);
+    try {
+      const text = repo.read(ALPHA_MANIFEST);
+      repo.write(ALPHA_MANIFEST, `${text}- name: us-west2-docker.pkg.dev/k8s-artifacts-prod/images/alpha\n  service-account: ${PROMOTER}\n`);
+      const output = captureIo();
+      expect(await runCheckCommand([], output.io, repo.root)).toBe(0);
+      expect(output.err()).toMatch(/^warning: manifests\/k8s-staging-alpha\/promoter-manifest\.yaml:\d+:9: registries\[23\]\.name: registry listed twice \(first on line \d+\); the duplicate is ignored\n$/);
+      expect(output.out()).toBe("check passed\n");
+    } finally {
+      repo.dispose();
+    }
   });
 });
 

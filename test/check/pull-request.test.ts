@@ -1,3 +1,5 @@
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { runCheckCommand } from "../../lib/cli/check";
 import { runNewProjectCommand } from "../../lib/cli/new-project";
 import { changedFiles, pullRequestProblems } from "../../lib/check/pull-request-rules";
@@ -76,6 +78,16 @@ describe("check --base: a scripted pull request in a temporary git repository", 
       status: 1,
       out: "",
       err: `${IMAGES}:4:87: tag "v1" of image "tool" pointed at ${digest("a")} at base; an existing tag must not move to another digest\ncheck failed: 1 problem(s)\n`,
+    });
+  });
+
+  it("a pull request turning images.yaml into a link to /dev/zero ends at once, with that one problem", async () => {
+    repo.remove(IMAGES);
+    symlinkSync("/dev/zero", join(repo.root, IMAGES));
+    expect(await check()).toEqual({
+      status: 1,
+      out: "",
+      err: `${IMAGES}:1:1: is a symbolic link leading outside the tree; not read\ncheck failed: 1 problem(s)\n`,
     });
   });
 

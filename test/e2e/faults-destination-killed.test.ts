@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXIT, runPromoteCli } from "../../lib/cli/promote";
-import type { PromotionReport } from "../../lib/promote/run/promote";
+import type { RunReport } from "../../lib/promote/run/run-report";
 import { digestOf, listTags, readAccessLog, seedLayout, startRegistry, writeIndex, type HarnessRegistry } from "../harness";
 import { startFaultProxy, type FaultProxy } from "../harness/fault-proxy";
 import { writePromotionTree } from "../harness/promotion-tree";
@@ -58,18 +58,22 @@ describe("a destination registry killed mid-run", () => {
     expect(killing).toBeDefined();
     expect(victim.running).toBe(false);
     expect(firstCode).toBe(EXIT.failed);
-    expect(first.out()).toContain("k8s-staging-killed: 2 copied, 0 tagged, 0 skipped, 0 refused, 2 failed\n");
+    expect(first.out()).toContain("k8s-staging-killed: valid; 2 copied, 0 tagged, 0 skipped, 0 refused, 2 failed\n");
     for (const image of images) {
       expect(first.out()).toContain(`  copied ${staging.host}/staging/${image.name}@${image.digest} → ${survivor.host}/prod/${image.name} [v1]\n`);
-      expect(first.out()).toMatch(new RegExp(`  FAILED ${proxy.host}/prod/${image.name}@${image.digest}: .*network error`));
       expect(await digestOf(`${survivor.host}/prod/${image.name}:v1`)).toBe(image.digest);
     }
-    const report = JSON.parse(await readFile(json, "utf8")) as PromotionReport;
+    // The dead host is named once, with the edges it cost, not once per edge.
+    expect(first.out()).toContain(`  FAILED 2 edges: ${proxy.host} unreachable\n`);
+    expect(first.out()).toMatch(new RegExp(`\nUnreachable: ${proxy.host}: 2 edges not promoted \\(first error: .*network error.*\\)\n`));
+    const report = JSON.parse(await readFile(json, "utf8")) as RunReport;
     expect(report.ok).toBe(false);
     expect(report.totals).toEqual({ copied: 2, tagged: 0, skipped: 0, refused: 0, failed: 2 });
     expect(report.projects.map((project) => project.project)).toEqual(["k8s-staging-killed"]);
     expect(report.projects[0]!.copied.map((item) => item.destination)).toEqual(images.map((image) => `${survivor.host}/prod/${image.name}`));
-    expect(report.projects[0]!.failed.map((item) => item.destination)).toEqual(images.map((image) => `${proxy!.host}/prod/${image.name}`));
+    expect(report.projects[0]!.failed).toEqual([]);
+    expect(report.projects[0]!.unreachable).toEqual([{ host: proxy.host, edges: 2 }]);
+    expect(report.unreachable).toEqual([{ host: proxy.host, edges: 2, error: expect.stringMatching(/network error/) }]);
 
     await victim.restart();
     const survivorWritesBefore = (await readAccessLog(survivor.accessLogPath)).filter((entry) => WRITES.has(entry.method)).length;
@@ -78,7 +82,7 @@ describe("a destination registry killed mid-run", () => {
 
     expect({ code: secondCode, out: second.out() }).toEqual({
       code: EXIT.ok,
-      out: expect.stringContaining("k8s-staging-killed: 2 copied, 0 tagged, 2 skipped, 0 refused, 0 failed\n"),
+      out: expect.stringContaining("k8s-staging-killed: valid; 2 copied, 0 tagged, 2 skipped, 0 refused, 0 failed\n"),
     });
     for (const image of images) {
       expect(await listTags(`${victim.host}/prod/${image.name}`)).toEqual(["v1"]);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXIT, runPromoteCli } from "../../lib/cli/promote";
-import type { PromotionReport } from "../../lib/promote/run/promote";
+import type { RunReport } from "../../lib/promote/run/run-report";
 import { digestOf, listTags, seedLayout, startRegistry, writeImage, writeIndex, type HarnessRegistry } from "../harness";
 import { writePromotionTree } from "../harness/promotion-tree";
 import { captureIo } from "../support/capture-io";
@@ -49,21 +49,23 @@ describe("failure isolation between projects", () => {
     expect({ code, out: output.out() }).toEqual({
       code: EXIT.failed,
       out:
-        "k8s-staging-a: 1 copied, 0 tagged, 0 skipped, 0 refused, 1 failed\n" +
+        "k8s-staging-a: valid; 1 copied, 0 tagged, 0 skipped, 0 refused, 1 failed\n" +
         `  copied ${src}/staging-a/good@${aGood.digest} → ${dst}/prod/a/good [v1]\n` +
         `  FAILED ${dst}/prod/a/lost@${aLost.digest}: ${aLost.digest} not found in ${src}/staging-a/lost\n` +
-        "k8s-staging-b: 1 copied, 0 tagged, 0 skipped, 1 refused, 0 failed\n" +
+        "k8s-staging-b: valid; 1 copied, 0 tagged, 0 skipped, 1 refused, 0 failed\n" +
         `  copied ${src}/staging-b/b-app@${bWanted.digest} → ${dst}/prod/b-app\n` +
         `  REFUSED ${dst}/prod/b-app:v1 points to ${bSquatter.digest}; tags are never moved\n` +
-        "k8s-staging-c: 1 copied, 0 tagged, 0 skipped, 0 refused, 0 failed\n" +
+        "k8s-staging-c: valid; 1 copied, 0 tagged, 0 skipped, 0 refused, 0 failed\n" +
         `  copied ${src}/staging-c/app@${c.digest} → ${dst}/prod/c/app [latest, v1.10]\n` +
+        "Projects: 3 valid, 0 with warnings, 0 invalid\n" +
         "Promotion: 3 copied, 0 tagged, 0 skipped, 1 refused, 1 failed\n" +
         "Written: 3 images, 3 tags, 19.1 KiB uploaded, 0 blobs mounted\n",
     });
-    const none = { copied: [], tagged: [], skipped: [], refused: [], failed: [] };
+    const none = { copied: [], tagged: [], skipped: [], refused: [], failed: [], unreachable: [], verdict: "valid" as const, problems: [], warnings: [], notShown: 0 };
     expect(JSON.parse(await readFile(json, "utf8"))).toEqual({
       mode: "confirm",
       ok: false,
+      verdicts: { valid: 3, warnings: 0, invalid: 0 },
       totals: { copied: 3, tagged: 0, skipped: 0, refused: 1, failed: 1 },
       written: { imagesCopied: 3, tagsWritten: 3, bytesUploaded: 19540, blobsMounted: 0 },
       projects: [
@@ -85,7 +87,8 @@ describe("failure isolation between projects", () => {
           copied: [{ destination: `${dst}/prod/c/app`, digest: c.digest, tags: ["latest", "v1.10"], source: `${src}/staging-c/app` }],
         },
       ],
-    } satisfies PromotionReport);
+      unreachable: [],
+    } satisfies RunReport);
     // C and A's good image are fully promoted; B's tag still names the image it named before.
     expect(await digestOf(`${dst}/prod/c/app:v1.10`)).toBe(c.digest);
     expect(await digestOf(`${dst}/prod/c/app:latest`)).toBe(c.digest);

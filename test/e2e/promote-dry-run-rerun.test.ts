@@ -38,8 +38,9 @@ test("a dry run prints what it would copy and sends no write request to any regi
 
   expectExitCode(run, EXIT.ok);
   expect(run.stdout).toBe(
-    `dry: 1 to copy, 0 to tag, 0 skipped, 0 refused, 0 failed\n` +
+    `dry: valid; 1 to copy, 0 to tag, 0 skipped, 0 refused, 0 failed\n` +
       `  would copy ${staging.host}/dry/app@${digest} → ${prod.host}/dry/app [v1]\n` +
+      "Projects: 1 valid, 0 with warnings, 0 invalid\n" +
       `Dry run (nothing written; pass --confirm to promote): 1 to copy, 0 to tag, 0 skipped, 0 refused, 0 failed\n`,
   );
   expect(await writeRequestsSince(staging, before[0]!.length)).toEqual([]);
@@ -62,7 +63,8 @@ test("a second --confirm run finds everything in place: exit 0, all skipped, no 
 
   expectExitCode(rerun, EXIT.ok);
   expect(rerun.stdout).toBe(
-    `rerun: 0 copied, 0 tagged, 1 skipped, 0 refused, 0 failed\n` +
+    `rerun: valid; 0 copied, 0 tagged, 1 skipped, 0 refused, 0 failed\n` +
+      "Projects: 1 valid, 0 with warnings, 0 invalid\n" +
       `Promotion: 0 copied, 0 tagged, 1 skipped, 0 refused, 0 failed\n` +
       `Written: 0 images, 0 tags, 0 B uploaded, 0 blobs mounted\n`,
   );
@@ -82,6 +84,7 @@ test("--json writes the report: mode, totals, bytes written and per-project item
   expect(report).toEqual({
     mode: "confirm",
     ok: true,
+    verdicts: { valid: 1, warnings: 0, invalid: 0 },
     totals: { copied: 1, tagged: 0, skipped: 0, refused: 0, failed: 0 },
     written: { imagesCopied: 1, tagsWritten: 1, bytesUploaded: blobBytes(index.children), blobsMounted: 0 },
     projects: [
@@ -92,8 +95,14 @@ test("--json writes the report: mode, totals, bytes written and per-project item
         skipped: [],
         refused: [],
         failed: [],
+        unreachable: [],
+        verdict: "valid",
+        problems: [],
+        warnings: [],
+        notShown: 0,
       },
     ],
+    unreachable: [],
   });
 });
 

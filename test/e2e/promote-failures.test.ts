@@ -40,11 +40,11 @@ test("a tag move is refused (exit 1, tag untouched); the digest's other tags and
 
   expectExitCode(run, EXIT.failed);
   expect(run.stdout).toContain(
-    `move: 2 copied, 0 tagged, 0 skipped, 1 refused, 0 failed\n` +
+    `move: valid; 2 copied, 0 tagged, 0 skipped, 1 refused, 0 failed\n` +
       `  copied ${staging.host}/move/app@${wanted.digest} → ${prod.host}/move/app [v1.0.1]\n` +
       `  copied ${staging.host}/move/sibling@${sibling.digest} → ${prod.host}/move/sibling [v1]\n` +
       `  REFUSED ${prod.host}/move/app:v1 points to ${current.digest}; tags are never moved\n` +
-      `move-ok: 1 copied, 0 tagged, 0 skipped, 0 refused, 0 failed\n`,
+      `move-ok: valid; 1 copied, 0 tagged, 0 skipped, 0 refused, 0 failed\n`,
   );
   expect(await digestOf(`${prod.host}/move/app:v1`)).toBe(current.digest);
   await expectSameImage(`${prod.host}/move/app:v1.0.1`, wanted);
@@ -72,10 +72,10 @@ test("a digest lost from staging fails for that image only (exit 1); the others 
 
   expectExitCode(run, EXIT.failed);
   expect(run.stdout).toContain(
-    `lost: 1 copied, 0 tagged, 0 skipped, 0 refused, 1 failed\n` +
+    `lost: valid; 1 copied, 0 tagged, 0 skipped, 0 refused, 1 failed\n` +
       `  copied ${staging.host}/lost/app@${kept.digest} → ${prod.host}/lost/app [v2]\n` +
       `  FAILED ${prod.host}/lost/app@${lost.digest}: ${lost.digest} not found in ${staging.host}/lost/app\n` +
-      `lost-ok: 1 copied, 0 tagged, 0 skipped, 0 refused, 0 failed\n`,
+      `lost-ok: valid; 1 copied, 0 tagged, 0 skipped, 0 refused, 0 failed\n`,
   );
   await expect(inspectRaw(`${prod.host}/lost/app@${lost.digest}`)).rejects.toThrow(/manifest unknown/);
   expect(await listTags(`${prod.host}/lost/app`)).toEqual(["v2"]);

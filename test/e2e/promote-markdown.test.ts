@@ -20,7 +20,7 @@ afterAll(async () => {
   await Promise.all([staging?.dispose(), prodA?.dispose(), prodB?.dispose()]);
 });
 
-test("per project: to copy (destinations folded), to tag, refused (the digest still copied), failed; quiet projects left out; exit 1", async () => {
+test("per project: to copy (destinations folded), to tag, refused (the digest still copied), failed; quiet projects only counted; exit 1", async () => {
   const app = await pushTagged(`${staging.host}/p1/app`, "md-app", ["v1"]);
   const tagme = await pushTagged(`${staging.host}/p1/tagme`, "md-tagme", ["v2"], { single: true });
   await copyByHand(`${staging.host}/p1/tagme:v2`, `${prodA.host}/p1/tagme:v1`);
@@ -43,6 +43,9 @@ test("per project: to copy (destinations folded), to tag, refused (the digest st
   expect(await readFile(out, "utf8")).toBe(
     [
       "### Promotion dry run: 4 to copy, 1 to tag, 1 refused, 1 failed",
+      "",
+      // k8s-staging-p3 wants nothing: counted, not shown.
+      "1 other project(s) have everything in place already.",
       "",
       "#### `k8s-staging-p1`: 3 to copy, 1 to tag, 0 refused, 0 failed",
       "",

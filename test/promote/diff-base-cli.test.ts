@@ -52,11 +52,14 @@ describe("promote --diff-base", () => {
     expect(promoteMock).not.toHaveBeenCalled();
     expect(b.out()).toBe(`Nothing added or changed in images.yaml since ${base}: no registry contacted.\n`);
     expect(b.err()).toBe(`--diff-base ${base}: 0 digest(s) added or changed, 1 unchanged\n`);
+    const none = { copied: [], tagged: [], skipped: [], refused: [], failed: [], unreachable: [] };
     expect(JSON.parse(readFileSync(json, "utf8"))).toEqual({
       mode: "dry-run",
       ok: true,
+      verdicts: { valid: 1, warnings: 0, invalid: 0 },
       totals: { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 },
-      projects: [],
+      projects: [{ project: "p", verdict: "valid", problems: [], warnings: [], notShown: 0, ...none }],
+      unreachable: [],
     });
   });
 

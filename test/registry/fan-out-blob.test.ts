@@ -79,7 +79,7 @@ describe("copyBlobToMany", () => {
     const missing = { mediaType: "application/octet-stream", digest: `sha256:${"0".repeat(64)}`, size: 4 };
     const has = pushed.blobs[0]!;
     const results = await copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "x/app"), repo(west.host, "y/app")], missing, 1);
-    const message = `GET http://${staging.host}/v2/staging/app/blobs/${missing.digest}: 404 BLOB_UNKNOWN: blob GET failed: blob unknown to registry`;
+    const message = `GET http://${staging.host}/v2/staging/app/blobs/${missing.digest}: 404 BLOB_UNKNOWN: blob GET failed: blob unknown to registry (${missing.digest})`;
     expect(results.map((result) => (result as { error: Error }).error.message)).toEqual([message, message]);
     const present = await copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "prod/app")], { mediaType: "x", digest: has, size: 0 }, 1);
     expect(present).toEqual([{ outcome: "present" }]);

@@ -273,3 +273,21 @@ describe("wired into the transport and the client", () => {
     expect(() => new RegistryClient(options)).toThrow(new RangeError(message));
   });
 });
+
+describe("admission within a deadline", () => {
+  test("a host paused by a long Retry-After refuses a request whose deadline comes first, and forgets it", async () => {
+    const clock = new FakeClock();
+    const limiter = new HostRateLimiter({ clock });
+    limiter.throttled("r.io", 120_000);
+    // The deadline is real time (the caller's); 20 ms is far below the 120 s pause on the fake clock.
+    await expect(limiter.acquire("r.io", 20)).rejects.toThrow("not admitted to r.io within 20 ms");
+    expect(limiter.stateFor("r.io").queued).toBe(0);
+  });
+
+  test("a request admitted in time keeps its slot", async () => {
+    const limiter = new HostRateLimiter({ clock: new FakeClock() });
+    const release = await limiter.acquire("r.io", 20);
+    expect(limiter.stateFor("r.io").inFlight).toBe(1);
+    release();
+  });
+});

@@ -96,3 +96,20 @@ test("uploading bytes that do not match the digest is refused by the registry", 
   expect((error as RegistryError).code).toBe("DIGEST_INVALID");
   expect((error as RegistryError).status).toBe(400);
 });
+
+test("a manifest PUT naming blobs the registry lacks: the error names every missing blob the registry reported", async () => {
+  const config = `sha256:${"c".repeat(64)}`;
+  const layer = `sha256:${"d".repeat(64)}`;
+  const manifest = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config, size: 2 },
+    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layer, size: 3 }],
+  }));
+  const error = await client.putManifest(repo(second.host, "missing/blobs"), "v1", manifest, "application/vnd.oci.image.manifest.v1+json").catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(RegistryError);
+  expect((error as RegistryError).message).toMatch(/^PUT http:\/\/127\.0\.0\.1:\d+\/v2\/missing\/blobs\/manifests\/v1: 400 MANIFEST_BLOB_UNKNOWN: manifest PUT failed: /);
+  // distribution answers with one entry per missing blob; the first alone would hide the others.
+  expect((error as RegistryError).message).toContain(config);
+  expect((error as RegistryError).message).toContain(layer);
+});

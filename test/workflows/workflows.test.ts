@@ -70,7 +70,7 @@ test("promote-dry-run.yml runs the dry run with --diff-base on the PR's data onl
   expect(Object.keys(dryRun.on)).toEqual(["pull_request_target"]);
   const job = dryRun.jobs["promote-dry-run"]!;
   const commands = runs(job);
-  expect(commands.at(-1)).toBe("npm run promote -- --thin-manifest-dir . --diff-base ${{ github.event.pull_request.base.sha }} --markdown promote-report.md");
+  expect(commands.at(-1)).toBe("npm run promote -- --thin-manifest-dir . --strict --diff-base ${{ github.event.pull_request.base.sha }} --markdown promote-report.md");
   expect(commands.some((command) => command.includes("--confirm"))).toBe(false);
   // pull_request_target has secrets and a write-capable context: the checkout must be the base branch, and
   // only data files may come from the PR.

@@ -76,3 +76,45 @@ describe("diagnostics", () => {
     expect(error.message).toBe("a.yaml:9:2: x: first\nb.yaml:1:1: second");
   });
 });
+
+describe("parseYaml on hostile input", () => {
+  it("reports an alias bomb at its first alias instead of throwing, with no value", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) {
+      const previous = String.fromCharCode(96 + i);
+      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${previous}`).join(", ")}]`);
+    }
+    const parsed = parseYaml("bomb.yaml", levels.join("\n"));
+    expect(parsed.value).toBeNull();
+    expect(parsed.problems.map(formatProblem)).toEqual([
+      "bomb.yaml:2:8: YAML aliases expand to more than 1000 nodes; the file was not read",
+    ]);
+  });
+
+  it("reports tags other than the schema's own instead of silently using the value", () => {
+    const parsed = parseYaml("i.yaml", "- name: !!python/object/apply:os.system ['id']\n- name: !local x\n", { schema: "failsafe" });
+    expect(parsed.problems.map(formatProblem)).toEqual([
+      "i.yaml:1:9: YAML tag not allowed: tag:yaml.org,2002:python/object/apply:os.system",
+      "i.yaml:2:9: YAML tag not allowed: !local",
+    ]);
+  });
+
+  it("reports nesting too deep to read as a positioned problem", () => {
+    const parsed = parseYaml("deep.yaml", `${"[".repeat(50_000)}${"]".repeat(50_000)}`);
+    expect(parsed.value).toBeNull();
+    // Where the parser's stack runs out depends on the machine; that it is reported once, positioned, does not.
+    expect(parsed.problems).toEqual([{ file: "deep.yaml", line: 1, col: expect.any(Number), path: "", message: "YAML syntax: nested too deeply to read" }]);
+  });
+
+  it("makes an identical duplicate key a warning when asked, and keeps a differing one a problem", () => {
+    const text = 'dmap:\n  "sha256:a": ["v1"]\n  "sha256:a": ["v1"]\n  "sha256:b": ["v1"]\n  "sha256:b": ["v2"]\n';
+    const lenient = parseYaml("i.yaml", text, { schema: "failsafe", identicalDuplicates: "warning" });
+    expect(lenient.warnings.map(formatProblem)).toEqual([
+      'i.yaml:3:3: dmap["sha256:a"]: duplicate key with the same value as on line 2; the duplicate changes nothing',
+    ]);
+    expect(lenient.problems.map(formatProblem)).toEqual(['i.yaml:5:3: dmap["sha256:b"]: duplicate key (first on line 4)']);
+    const strict = parseYaml("i.yaml", text, { schema: "failsafe" });
+    expect(strict.warnings).toEqual([]);
+    expect(strict.problems).toHaveLength(2);
+  });
+});

@@ -1,4 +1,4 @@
-import { readdirSync, statSync, type Dirent } from "node:fs";
+import { lstatSync, readdirSync, statSync, type Dirent } from "node:fs";
 import { join } from "node:path";
 import type { Problem } from "../../diagnostics/problem";
 
@@ -17,12 +17,22 @@ export interface ThinProject {
   readonly imagesFile: string;
 }
 
+/** A layout problem that concerns one project's directory only. */
+export interface ProjectLayoutProblem {
+  /** The `<p>` of `manifests/<p>/…`. */
+  readonly project: string;
+  /** What is wrong, at line 1, column 1 of the file concerned. */
+  readonly problem: Problem;
+}
+
 /** What {@link discoverThinProjects} found. */
 export interface ThinLayout {
-  /** Projects whose two files both exist, sorted by project name. */
+  /** Projects whose two files both exist (as something; reading them may still fail), sorted by project name. */
   readonly projects: readonly ThinProject[];
-  /** Layout problems (missing directories, nested manifests, missing `images.yaml`), unsorted. */
+  /** Problems of the whole tree (a missing `images/` or `manifests/` directory), unsorted. */
   readonly problems: readonly Problem[];
+  /** Problems of one project's directory (a nested manifest, a missing `images.yaml`), unsorted. */
+  readonly projectProblems: readonly ProjectLayoutProblem[];
 }
 
 /**
@@ -30,7 +40,8 @@ export interface ThinLayout {
  * `promoter-manifest.yaml` under the top-level `manifests/` must sit exactly at
  * `manifests/<p>/promoter-manifest.yaml` and have `images/<p>/images.yaml`; other files are ignored, as is
  * any other top-level folder (a stray `manifest/`); a missing `images/` or `manifests/` directory is an error.
- * Layout problems are positioned at line 1, column 1 of the file (or directory) concerned.
+ * Layout problems are positioned at line 1, column 1 of the file (or directory) concerned; those under
+ * `manifests/<p>/` are the project `<p>`'s.
  *
  * @param dir the thin manifest directory (`--thin-manifest-dir`)
  * @returns the projects found and every layout problem
@@ -41,34 +52,36 @@ export interface ThinLayout {
  */
 export function discoverThinProjects(dir: string): ThinLayout {
   const problems: Problem[] = [];
-  const missing = (file: string, message: string): void => {
-    problems.push({ file, line: 1, col: 1, path: "", message });
-  };
+  const projectProblems: ProjectLayoutProblem[] = [];
+  const atStart = (file: string, message: string): Problem => ({ file, line: 1, col: 1, path: "", message });
   const hasImagesDir = isDirectory(join(dir, "images"));
-  if (!hasImagesDir) missing("images", "directory not found (a thin manifest directory needs images/ and manifests/)");
+  const noTree = "directory not found (a thin manifest directory needs images/ and manifests/)";
+  if (!hasImagesDir) problems.push(atStart("images", noTree));
   if (!isDirectory(join(dir, "manifests"))) {
-    missing("manifests", "directory not found (a thin manifest directory needs images/ and manifests/)");
-    return { projects: [], problems };
+    problems.push(atStart("manifests", noTree));
+    return { projects: [], problems, projectProblems };
   }
 
   const projects: ThinProject[] = [];
   for (const relative of manifestFilesUnder(dir, "manifests")) {
     const parts = relative.split("/");
+    const project = parts[1]!;
     if (parts.length !== 3) {
-      missing(relative, `unexpected manifest path: manifests must be at manifests/<project>/${MANIFEST_FILE_NAME}`);
+      const message = `unexpected manifest path: manifests must be at manifests/<project>/${MANIFEST_FILE_NAME}`;
+      projectProblems.push({ project, problem: atStart(relative, message) });
       continue;
     }
-    const project = parts[1]!;
     const imagesFile = `images/${project}/${IMAGES_FILE_NAME}`;
     if (!hasImagesDir) continue; // already reported once for the whole tree
-    if (!isFile(join(dir, imagesFile))) {
-      missing(relative, `${imagesFile} not found: every manifest needs its images file`);
+    // Anything by that name counts (a directory or a device too): the reader then says what is wrong with it.
+    if (!exists(join(dir, imagesFile))) {
+      projectProblems.push({ project, problem: atStart(relative, `${imagesFile} not found: every manifest needs its images file`) });
       continue;
     }
     projects.push({ project, manifestFile: relative, imagesFile });
   }
   projects.sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
-  return { projects, problems };
+  return { projects, problems, projectProblems };
 }
 
 /** Every `promoter-manifest.yaml` below `dir/relative`, as `/`-separated paths relative to `dir`, sorted. */
@@ -87,8 +100,15 @@ function isDirectory(path: string): boolean {
   return statOrUndefined(path)?.isDirectory() ?? false;
 }
 
-function isFile(path: string): boolean {
-  return statOrUndefined(path)?.isFile() ?? false;
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw error;
+  }
 }
 
 function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {

@@ -1,62 +1,39 @@
-import { readFileSync } from "node:fs";
-import { basename, join } from "node:path";
-import { InvalidInputError, type Problem } from "../../diagnostics/problem";
-import { parseYaml } from "../../yaml/parse-yaml";
-import { destinationTagProblems } from "./check-destination-tags";
-import { discoverThinProjects } from "./discover-thin";
+import { InvalidInputError } from "../../diagnostics/problem";
 import type { Manifest } from "./types";
-import { validateFatManifest, validateThinManifest } from "./validate-manifest";
+import { strictProblems, validateFatFile, validateThinTree, type TreeValidation } from "./validate-tree";
 
 /**
- * Loads and validates every manifest of a thin manifest directory (`manifests/<p>/promoter-manifest.yaml` +
- * `images/<p>/images.yaml`), then checks that no destination tag is claimed by two digests across them all.
+ * Loads a thin manifest directory all-or-nothing: every manifest, or every problem (layout, reading, syntax,
+ * shape, naming, tag conflicts, destination paths that are not one project's alone). Warnings do not count.
  * File names in messages are relative to `dir`, e.g. `images/k8s-staging-foo/images.yaml:3:5: …`.
  *
  * @param dir the thin manifest directory
  * @returns the manifests, sorted by project
- * @throws InvalidInputError with every layout, syntax, shape, naming and conflict problem found
+ * @throws InvalidInputError with every problem found
  * @example
  * const manifests = loadThinManifests("../k8s.io/registry.k8s.io");
  * manifests.map((m) => m.project); // ["k8s-staging-build-image", …]
  */
 export function loadThinManifests(dir: string): Manifest[] {
-  const layout = discoverThinProjects(dir);
-  const problems: Problem[] = [...layout.problems];
-  const manifests: Manifest[] = [];
-  for (const project of layout.projects) {
-    const manifestFile = parseFile(dir, project.manifestFile);
-    const imagesFile = parseFile(dir, project.imagesFile);
-    const result = validateThinManifest(project.project, manifestFile, imagesFile);
-    problems.push(...result.problems);
-    if (result.manifest) manifests.push(result.manifest);
-  }
-  return checked(manifests, problems);
+  return strictly(validateThinTree(dir));
 }
 
 /**
- * Loads and validates a single fat manifest file (`registries` + `images`). The project is the file's base
+ * Loads a single fat manifest file (`registries` + `images`) all-or-nothing. The project is the file's base
  * name (e.g. `promoter-manifest.yaml`); messages show `file` as given.
  *
  * @param file path of the manifest file
  * @returns a one-element list, so callers treat both layouts alike
- * @throws InvalidInputError with every syntax, shape, naming and conflict problem found
- * @throws Error when the file cannot be read
+ * @throws InvalidInputError with every problem found (an unreadable file is one of them)
  * @example
  * const [manifest] = loadFatManifest("fixture/sanity/promoter-manifest.yaml");
  */
 export function loadFatManifest(file: string): Manifest[] {
-  const parsed = parseYaml(file, readFileSync(file, "utf8"), { schema: "failsafe" });
-  const result = validateFatManifest(basename(file), parsed);
-  return checked(result.manifest ? [result.manifest] : [], [...result.problems]);
+  return strictly(validateFatFile(file));
 }
 
-function parseFile(dir: string, relative: string): ReturnType<typeof parseYaml> {
-  return parseYaml(relative, readFileSync(join(dir, relative), "utf8"), { schema: "failsafe" });
-}
-
-/** Conflicts are only meaningful between well-formed manifests, so they are looked for among those. */
-function checked(manifests: Manifest[], problems: Problem[]): Manifest[] {
-  problems.push(...destinationTagProblems(manifests));
+function strictly(validation: TreeValidation): Manifest[] {
+  const problems = strictProblems(validation);
   if (problems.length > 0) throw new InvalidInputError(problems);
-  return manifests;
+  return validation.projects.map((project) => project.manifest!);
 }

@@ -1,3 +1,4 @@
+import type { Problem } from "../../diagnostics/problem";
 import type { ParsedYaml } from "../../yaml/parse-yaml";
 
 /** A registry of a promoter manifest: the single source (`src: true`) or a destination. */
@@ -41,4 +42,18 @@ export interface Manifest {
   readonly registriesSource: YamlSource;
   /** Locates paths such as `[...image.path, "dmap", digest]` in {@link Manifest.imagesFile}. */
   readonly imagesSource: YamlSource;
+}
+
+/**
+ * Work refused before any registry is read, because it would land in a path that is not the project's alone: an
+ * image whose destination repository lies in another project's path, or one that another project writes too.
+ * The rest of the project is still promoted; `check` and `promote --strict` treat a refusal as a problem.
+ */
+export interface Refusal {
+  /** The project whose image is refused. */
+  readonly project: string;
+  /** Every destination repository (`<registry>/<image>`) refused to it. */
+  readonly destinations: readonly string[];
+  /** Why, positioned at the image entry in the project's `images.yaml`. */
+  readonly problem: Problem;
 }

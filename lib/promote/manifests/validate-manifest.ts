@@ -18,6 +18,11 @@ export interface ValidatedManifest {
   readonly manifest?: Manifest;
   /** Every problem found in the manifest's files (syntax, shape and naming rules), unsorted. */
   readonly problems: readonly Problem[];
+  /**
+   * Findings that cannot change what is promoted (a registry listed twice, a tag listed twice, an identical
+   * duplicate key or image entry), unsorted. The manifest holds each such thing once.
+   */
+  readonly warnings: readonly Problem[];
 }
 
 /**
@@ -38,11 +43,13 @@ export function validateThinManifest(
   imagesFile: ParsedYaml,
 ): ValidatedManifest {
   const problems: Problem[] = [];
+  const warnings: Problem[] = [...manifestFile.warnings, ...imagesFile.warnings];
+  const found = { problems, warnings };
   const manifestValue = checkShape(manifestFile, ThinManifestSchema, problems);
   const imagesValue = checkShape(imagesFile, ImagesFileSchema, problems);
-  const registries = manifestValue ? registriesOf(manifestFile, manifestValue.registries, problems) : undefined;
-  const images = imagesValue !== undefined ? imagesOf(imagesFile, imagesValue ?? [], [], problems) : undefined;
-  if (problems.length > 0 || !registries || !images) return { problems };
+  const registries = manifestValue ? registriesOf(manifestFile, manifestValue.registries, found) : undefined;
+  const images = imagesValue !== undefined ? imagesOf(imagesFile, imagesValue ?? [], [], found) : undefined;
+  if (problems.length > 0 || !registries || !images) return { problems, warnings };
   return {
     manifest: {
       project,
@@ -54,6 +61,7 @@ export function validateThinManifest(
       imagesSource: imagesFile,
     },
     problems,
+    warnings,
   };
 }
 
@@ -67,11 +75,12 @@ export function validateThinManifest(
  */
 export function validateFatManifest(project: string, file: ParsedYaml): ValidatedManifest {
   const problems: Problem[] = [];
+  const warnings: Problem[] = [...file.warnings];
   const value = checkShape(file, FatManifestSchema, problems);
-  if (!value) return { problems };
-  const registries = registriesOf(file, value.registries, problems);
-  const images = imagesOf(file, value.images ?? [], ["images"], problems);
-  if (problems.length > 0) return { problems };
+  if (!value) return { problems, warnings };
+  const registries = registriesOf(file, value.registries, { problems, warnings });
+  const images = imagesOf(file, value.images ?? [], ["images"], { problems, warnings });
+  if (problems.length > 0) return { problems, warnings };
   return {
     manifest: {
       project,
@@ -83,7 +92,14 @@ export function validateFatManifest(project: string, file: ParsedYaml): Validate
       imagesSource: file,
     },
     problems,
+    warnings,
   };
+}
+
+/** Where the rules put what they find. */
+interface Findings {
+  readonly problems: Problem[];
+  readonly warnings: Problem[];
 }
 
 /** Syntax, duplicate-key and schema problems of one file; the typed value when the shape is right. */
@@ -103,20 +119,31 @@ function checkShape<T extends z.ZodType>(
   return result.data;
 }
 
-function registriesOf(parsed: ParsedYaml, entries: readonly RegistryEntry[], problems: Problem[]): ManifestRegistry[] {
+/**
+ * The registries, each name once. A registry listed again the same way (source or destination) changes nothing
+ * and is a warning; listed once as the source and once as a destination, it is a problem.
+ */
+function registriesOf(parsed: ParsedYaml, entries: readonly RegistryEntry[], found: Findings): ManifestRegistry[] {
+  const { problems, warnings } = found;
   const registries: ManifestRegistry[] = [];
-  const firstLineByName = new Map<string, number>();
+  const firstByName = new Map<string, { line: number; src: boolean }>();
   let firstSourceLine: number | undefined;
   entries.forEach((entry, index) => {
     const path = ["registries", index];
     const nameProblem = registryNameProblem(entry.name);
     if (nameProblem) problems.push(parsed.problemAt([...path, "name"], nameProblem));
     const line = parsed.locate([...path, "name"]).line;
-    const first = firstLineByName.get(entry.name);
-    if (first !== undefined && entry.name !== "") {
-      problems.push(parsed.problemAt([...path, "name"], `registry listed twice (first on line ${first})`));
-    } else firstLineByName.set(entry.name, line);
     const src = entry.src === "true";
+    const first = firstByName.get(entry.name);
+    if (first !== undefined && entry.name !== "") {
+      if (first.src === src) {
+        warnings.push(parsed.problemAt([...path, "name"], `registry listed twice (first on line ${first.line}); the duplicate is ignored`));
+      } else {
+        problems.push(parsed.problemAt([...path, "name"], `registry listed twice, as source and as destination (first on line ${first.line})`));
+      }
+      return;
+    }
+    firstByName.set(entry.name, { line, src });
     if (src && firstSourceLine !== undefined) {
       problems.push(
         parsed.problemAt([...path, "src"], `only one registry may be the source (first on line ${firstSourceLine})`),
@@ -135,9 +162,13 @@ function imagesOf(
   parsed: ParsedYaml,
   entries: readonly ImageEntry[],
   basePath: readonly PropertyKey[],
-  problems: Problem[],
+  found: Findings,
 ): ManifestImage[] {
-  return entries.map((entry, index) => {
+  const { problems, warnings } = found;
+  const images: ManifestImage[] = [];
+  // Entries by their whole content: an identical repeat is harmless; one that adds digests or tags is not a repeat.
+  const firstLineByContent = new Map<string, number>();
+  entries.forEach((entry, index) => {
     const path = [...basePath, index];
     const nameProblem = imageNameProblem(entry.name);
     if (nameProblem) problems.push(parsed.problemAt([...path, "name"], nameProblem));
@@ -150,11 +181,19 @@ function imagesOf(
       tags.forEach((tag, tagIndex) => {
         const problem = tagProblem(tag);
         if (problem) problems.push(parsed.problemAt([...digestPath, tagIndex], problem));
-        else if (seen.has(tag)) problems.push(parsed.problemAt([...digestPath, tagIndex], "tag listed twice"));
+        else if (seen.has(tag)) warnings.push(parsed.problemAt([...digestPath, tagIndex], "tag listed twice; the duplicate changes nothing"));
         seen.add(tag);
       });
       dmap.set(digest, tags);
     }
-    return { name: entry.name, dmap, path };
+    const content = JSON.stringify([entry.name, ...dmap]);
+    const firstLine = firstLineByContent.get(content);
+    if (firstLine !== undefined) {
+      warnings.push(parsed.problemAt([...path, "name"], `image entry repeats the one on line ${firstLine}; the duplicate changes nothing`));
+      return;
+    }
+    firstLineByContent.set(content, parsed.locate([...path, "name"]).line);
+    images.push({ name: entry.name, dmap, path });
   });
+  return images;
 }

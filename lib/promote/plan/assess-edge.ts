@@ -27,6 +27,8 @@ export interface EdgeDecision {
   readonly refusedTags: readonly RefusedTag[];
   /** Why the edge failed (only for `fail`). */
   readonly error?: string;
+  /** For `fail`: the registry host that could not be reached, when that is why (so reports can say it once per host). */
+  readonly unreachableHost?: string;
 }
 
 /** Either the reads still needed to decide an edge, or the decision. */

@@ -13,6 +13,8 @@ export interface PlanItem {
   readonly source?: string;
   /** For refusals and failures: why. */
   readonly message?: string;
+  /** For failures: the registry host that could not be reached, when that is why. */
+  readonly unreachableHost?: string;
 }
 
 /** What the plan means for one project. Every list is sorted by destination, digest, then message. */
@@ -53,7 +55,8 @@ export function projectReports(decisions: readonly EdgeDecision[]): ProjectRepor
         decision.refusedTags.length === 0 ? NONE : decision.refusedTags.filter((refusal) => claim.tags.includes(refusal.tag));
       if (decision.action === "copy") report.copied.push({ destination, digest, tags: added, source: decision.source! });
       else if (decision.action === "fail") {
-        report.failed.push({ destination, digest, tags: claim.tags, message: decision.error! });
+        const host = decision.unreachableHost;
+        report.failed.push({ destination, digest, tags: claim.tags, message: decision.error!, ...(host === undefined ? {} : { unreachableHost: host }) });
       } else if (added.length > 0) report.tagged.push({ destination, digest, tags: added });
       else if (refused.length === 0) report.skipped.push({ destination, digest, tags: claim.tags });
       for (const refusal of refused) {

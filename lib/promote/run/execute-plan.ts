@@ -4,7 +4,7 @@ import { createLimiter } from "../../registry/limit";
 import { parseRepository, type RepositoryRef } from "../../registry/reference";
 import type { EdgeDecision } from "../plan/assess-edge";
 import type { Progress } from "../progress";
-import { HostBreaker } from "./host-breaker";
+import { HostBreaker, unreachableHostOf } from "./host-breaker";
 
 /** Options of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -37,6 +37,8 @@ export interface ExecutionTotals {
 export interface Execution {
   /** The decisions that could not be carried out → why. */
   readonly failures: ReadonlyMap<EdgeDecision, string>;
+  /** Failed decisions whose destination host could not be reached → that host (a subset of `failures`). */
+  readonly unreachable: ReadonlyMap<EdgeDecision, string>;
   /** Totals of what was written. */
   readonly totals: ExecutionTotals;
 }
@@ -60,6 +62,7 @@ export async function executePlan(
 ): Promise<Execution> {
   const work = decisions.filter((decision) => decision.action === "copy" || decision.action === "tag");
   const failures = new Map<EdgeDecision, string>();
+  const unreachable = new Map<EdgeDecision, string>();
   const totals: ExecutionTotals = { imagesCopied: 0, tagsWritten: 0, bytesUploaded: 0, blobsMounted: 0 };
   const limit = createLimiter(options.concurrency ?? 8);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "images");
@@ -73,6 +76,8 @@ export async function executePlan(
     hosts.failed(host, error);
     const message = (error as Error).message;
     failures.set(decision, message);
+    const unreachableHost = unreachableHostOf(error);
+    if (unreachableHost !== undefined) unreachable.set(decision, unreachableHost);
     options.progress?.step(label, message);
   };
   await Promise.all(
@@ -107,7 +112,7 @@ export async function executePlan(
       }),
     ),
   );
-  return { failures, totals };
+  return { failures, unreachable, totals };
 }
 
 /**

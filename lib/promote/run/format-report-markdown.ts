@@ -1,6 +1,10 @@
 import { compareText } from "../plan/edges";
 import type { PlanItem, ProjectReport } from "../plan/project-report";
 import type { PromotionReport } from "./promote";
+import type { ProjectRunReport, RunReport } from "./run-report";
+
+/** A project as the Markdown report shows it: its work, and the verdict on its files when validation gave one. */
+type ReportedProject = ProjectReport & Partial<Pick<ProjectRunReport, "verdict" | "problems" | "warnings" | "notShown">>;
 
 /** Options of {@link formatReportMarkdown}. */
 export interface ReportMarkdownOptions {
@@ -12,22 +16,27 @@ export interface ReportMarkdownOptions {
 
 /**
  * The promotion report as Markdown for a pull-request comment: a heading with the totals, then per project
- * (those with anything to copy, tag, refuse or that failed) what would be copied, tagged, refused and what
- * failed. Work on many destinations is one line per image and digest, with the destinations folded away;
- * projects with nothing to do are only counted.
+ * (those with anything to copy, tag, refuse, that failed, or whose files are invalid or warned about) what would
+ * be copied, tagged, refused and what failed, and the problems of a project skipped as invalid. Work on many
+ * destinations is one line per image and digest, with the destinations folded away; projects with nothing to do
+ * are only counted.
  *
- * @param report the promotion report
+ * @param report the run report (or a bare promotion report)
  * @param options size limit and footer
  * @returns the Markdown, ending with a newline
  * @example await writeFileAtomic("promote-report.md", formatReportMarkdown(report, { footer: "…" }));
  */
-export function formatReportMarkdown(report: PromotionReport, options: ReportMarkdownOptions = {}): string {
-  const dry = report.mode === "dry-run";
+export function formatReportMarkdown(report: RunReport | PromotionReport, options: ReportMarkdownOptions = {}): string {
+  const title = report.mode === "dry-run" ? "Promotion dry run" : report.mode === "validate-only" ? "Validation" : "Promotion";
   const t = report.totals;
+  const projects: readonly ReportedProject[] = report.projects;
+  const invalid = projects.filter((p) => p.verdict === "invalid").length;
   const head = [
-    `### ${dry ? "Promotion dry run" : "Promotion"}: ${t.copied} to copy, ${t.tagged} to tag, ${t.refused} refused, ${t.failed} failed`,
+    `### ${title}: ${t.copied} to copy, ${t.tagged} to tag, ${t.refused} refused, ${t.failed} failed${invalid > 0 ? `, ${invalid} project(s) invalid and skipped` : ""}`,
   ];
-  const busy = report.projects.filter((p) => p.copied.length + p.tagged.length + p.refused.length + p.failed.length > 0);
+  const busy = projects.filter(
+    (p) => p.copied.length + p.tagged.length + p.refused.length + p.failed.length + (p.problems?.length ?? 0) + (p.warnings?.length ?? 0) > 0,
+  );
   const quiet = report.projects.length - busy.length;
   if (busy.length === 0) head.push("", report.projects.length === 0 ? "Nothing to promote." : `Everything is in place already (${report.projects.length} project(s)).`);
   else if (quiet > 0) head.push("", `${quiet} other project(s) have everything in place already.`);
@@ -45,10 +54,19 @@ export function formatInvalidInputMarkdown(problems: readonly string[]): string 
   return `### Promotion dry run: invalid input, nothing read\n\n\`\`\`\n${problems.map((p) => p.replaceAll("```", "'''")).join("\n")}\n\`\`\`\n`;
 }
 
-function projectBlock(project: ProjectReport): string {
+function projectBlock(project: ReportedProject): string {
   const lines = [
-    `#### ${code(project.project)}: ${project.copied.length} to copy, ${project.tagged.length} to tag, ${project.refused.length} refused, ${project.failed.length} failed`,
+    project.verdict === "invalid"
+      ? `#### ${code(project.project)}: invalid, skipped (nothing of it was read or written)`
+      : `#### ${code(project.project)}: ${project.copied.length} to copy, ${project.tagged.length} to tag, ${project.refused.length} refused, ${project.failed.length} failed`,
   ];
+  const listing = (title: string, entries: readonly string[] | undefined) => {
+    if (!entries || entries.length === 0) return;
+    lines.push("", `**${title}**`, "", FENCE, ...entries.map((entry) => entry.replaceAll(FENCE, "'''")), FENCE);
+  };
+  listing("Problems", project.problems);
+  listing("Warnings", project.warnings);
+  if ((project.notShown ?? 0) > 0) lines.push("", `_… and ${project.notShown} more not shown: see the job log._`);
   const section = (title: string, items: readonly PlanItem[], label: (item: PlanItem) => string) => {
     if (items.length === 0) return;
     lines.push("", `**${title}**`, "");
@@ -65,6 +83,8 @@ function projectBlock(project: ProjectReport): string {
 }
 
 /** Items that say the same for several destinations, as one text with its destinations (in first-seen order). */
+const FENCE = "```";
+
 function grouped(items: readonly PlanItem[], label: (item: PlanItem) => string): [string, string[]][] {
   const groups = new Map<string, string[]>();
   for (const item of items) {

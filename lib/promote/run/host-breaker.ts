@@ -1,5 +1,42 @@
 import { RegistryError } from "../../registry/errors";
 
+/** Codes of failures that say the host is not serving: no connection, no progress, or no answer within the deadline. */
+const UNREACHABLE_CODES = new Set(["NETWORK", "TIMEOUT", "DEADLINE"]);
+
+/** Thrown by {@link HostBreaker.check} for work not attempted because its host is considered down. */
+export class HostUnreachableError extends Error {
+  /**
+   * @param host the registry host given up on
+   * @param message the reason, with the host's last error
+   */
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HostUnreachableError";
+  }
+}
+
+/**
+ * The registry host an error says could not be reached: a network error, a timeout or a missed request deadline
+ * (after its retries), or work not attempted because the host was given up on.
+ *
+ * @param error what a registry operation threw
+ * @returns the host, or `undefined` for any other failure (a 404, a refusal, a digest mismatch)
+ */
+export function unreachableHostOf(error: unknown): string | undefined {
+  if (error instanceof HostUnreachableError) return error.host;
+  if (error instanceof RegistryError && UNREACHABLE_CODES.has(error.code ?? "")) {
+    try {
+      return new URL(error.url).host;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Stops sending work to a registry host that is down: after `threshold` pieces of work in a row failed there
  * with a network error or timeout (each already retried with backoff), the host's remaining work fails at once
@@ -23,10 +60,10 @@ export class HostBreaker {
     private readonly unit: string,
   ) {}
 
-  /** @throws Error (`not attempted: HOST unreachable after N failed UNIT in a row (last: …)`) when the host is down */
+  /** @throws HostUnreachableError (`not attempted: HOST unreachable after N failed UNIT in a row (last: …)`) when the host is down */
   check(host: string): void {
     if ((this.failuresInARow.get(host) ?? 0) >= this.threshold) {
-      throw new Error(`not attempted: ${host} unreachable after ${this.threshold} failed ${this.unit} in a row (last: ${this.lastError.get(host)})`);
+      throw new HostUnreachableError(host, `not attempted: ${host} unreachable after ${this.threshold} failed ${this.unit} in a row (last: ${this.lastError.get(host)})`);
     }
   }
 
@@ -35,9 +72,9 @@ export class HostBreaker {
     this.failuresInARow.delete(host);
   }
 
-  /** Records a failure on `host`; only network errors and timeouts count towards marking it down. */
+  /** Records a failure on `host`; only network errors, timeouts and missed deadlines count towards marking it down. */
   failed(host: string, error: unknown): void {
-    const unreachable = error instanceof RegistryError && (error.code === "NETWORK" || error.code === "TIMEOUT");
+    const unreachable = error instanceof RegistryError && UNREACHABLE_CODES.has(error.code ?? "");
     if (!unreachable) return;
     this.failuresInARow.set(host, (this.failuresInARow.get(host) ?? 0) + 1);
     this.lastError.set(host, error.message);

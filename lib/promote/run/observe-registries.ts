@@ -3,9 +3,10 @@ import { createLimiter } from "../../registry/limit";
 import { parseRepository } from "../../registry/reference";
 import type { PromotionEdge } from "../plan/edges";
 import { emptyObservations, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
+import { SIGNATURE_TAG_SUFFIXES } from "../plan/signature-edges";
 import { readKey, readsNeeded } from "../plan/plan-reads";
 import type { Progress } from "../progress";
-import { HostBreaker } from "./host-breaker";
+import { HostBreaker, unreachableHostOf } from "./host-breaker";
 
 /** What was learned about the registries an edge set touches. */
 export interface ObservedRegistries {
@@ -15,6 +16,8 @@ export interface ObservedRegistries {
   readonly reachableEdges: readonly PromotionEdge[];
   /** Repositories that could not be read → why; their edges are left out, to be reported failed. */
   readonly unreadable: ReadonlyMap<string, string>;
+  /** Unreadable repositories whose host could not be reached → that host (a subset of `unreadable`). */
+  readonly unreachableHosts: ReadonlyMap<string, string>;
 }
 
 /** Options of {@link observeRegistries}. */
@@ -44,9 +47,11 @@ export async function observeRegistries(
 ): Promise<ObservedRegistries> {
   const observations = emptyObservations();
   const unreadable = new Map<string, string>();
+  const unreachableHosts = new Map<string, string>();
   const limit = createLimiter(options.concurrency ?? 64);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "reads");
   let reachableEdges = edges;
+  const keep = tagsWorthKeeping(edges);
   for (let round = 1; ; round++) {
     // Round-robin over hosts, so a host that is down is found out in the first wave, not after every other host.
     const reads = interleaveByHost(readsNeeded(reachableEdges, observations));
@@ -58,13 +63,17 @@ export async function observeRegistries(
           const host = parseRepository(read.repository).host;
           try {
             hosts.check(host);
-            await perform(client, observations, read);
+            await perform(client, observations, read, keep);
             hosts.succeeded(host);
             options.progress?.step(readKey(read));
           } catch (error) {
             hosts.failed(host, error);
             const message = (error as Error).message;
-            if (!unreadable.has(read.repository)) unreadable.set(read.repository, message);
+            if (!unreadable.has(read.repository)) {
+              unreadable.set(read.repository, message);
+              const unreachableHost = unreachableHostOf(error);
+              if (unreachableHost !== undefined) unreachableHosts.set(read.repository, unreachableHost);
+            }
             options.progress?.step(readKey(read), message);
           }
         }),
@@ -72,13 +81,24 @@ export async function observeRegistries(
     );
     if (unreadable.size > 0) reachableEdges = reachableEdges.filter((edge) => !touchesAny(edge, unreadable));
   }
-  return { observations, reachableEdges, unreadable };
+  return { observations, reachableEdges, unreadable, unreachableHosts };
 }
 
-async function perform(client: RegistryClient, observations: Observations, read: Read): Promise<void> {
+/**
+ * Which listed tags the planner can ever look at: those some edge wants, and cosign signature and attestation
+ * tags (`sha256-<hex>.sig`/`.att`), whose edges only appear once a source is read. A repository with millions of
+ * other tags then costs the memory of these alone.
+ */
+function tagsWorthKeeping(edges: readonly PromotionEdge[]): (tag: string) => boolean {
+  const wanted = new Set<string>();
+  for (const edge of edges) for (const tag of edge.tags) wanted.add(tag);
+  return (tag) => wanted.has(tag) || (tag.startsWith("sha256-") && SIGNATURE_TAG_SUFFIXES.some((suffix) => tag.endsWith(suffix)));
+}
+
+async function perform(client: RegistryClient, observations: Observations, read: Read, keep: (tag: string) => boolean): Promise<void> {
   const repository = parseRepository(read.repository);
   if (read.kind === "tags") {
-    const list = await client.listTags(repository);
+    const list = await client.listTags(repository, { keep });
     const digestTags = list.manifests && new Map([...list.manifests].map(([digest, info]) => [digest, info.tags]));
     recordTagList(observations, read.repository, list.tags, digestTags);
     return;

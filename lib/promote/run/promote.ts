@@ -1,9 +1,10 @@
+import { formatProblem } from "../../diagnostics/problem";
 import type { RegistryClient } from "../../registry/client";
-import type { Manifest } from "../manifests/types";
+import type { Manifest, Refusal } from "../manifests/types";
 import type { EdgeDecision } from "../plan/assess-edge";
 import { decidePlan } from "../plan/decide-plan";
 import { buildEdges, type PromotionEdge } from "../plan/edges";
-import { projectReports, type ProjectReport } from "../plan/project-report";
+import { projectReports, type PlanItem, type ProjectReport } from "../plan/project-report";
 import type { Progress } from "../progress";
 import { executePlan, type ExecutionTotals } from "./execute-plan";
 import { observeRegistries } from "./observe-registries";
@@ -18,6 +19,8 @@ export interface PromoteOptions {
   readonly readConcurrency?: number;
   /** Where to show progress. */
   readonly progress?: Progress;
+  /** Images refused before any read (a destination path not the project's alone): left out and reported refused. */
+  readonly refusals?: readonly Refusal[];
 }
 
 /** Counts over every project of a {@link PromotionReport}. */
@@ -61,7 +64,7 @@ export async function promote(
   manifests: readonly Manifest[],
   options: PromoteOptions,
 ): Promise<PromotionReport> {
-  const edges = buildEdges(manifests as Manifest[]);
+  const { edges, refused } = withoutRefused(buildEdges(manifests as Manifest[]), options.refusals ?? []);
   const observed = await observeRegistries(client, edges, {
     concurrency: options.readConcurrency,
     progress: options.progress,
@@ -70,7 +73,7 @@ export async function promote(
   const reachable = new Set(observed.reachableEdges);
   const unreadableDecisions = edges
     .filter((edge) => !reachable.has(edge))
-    .map((edge) => failed(edge, unreadableReason(edge, observed.unreadable)));
+    .map((edge) => failed(edge, unreadableReason(edge, observed.unreadable), unreachableHost(edge, observed.unreachableHosts)));
 
   let decisions: EdgeDecision[] = [...plan.decisions, ...unreadableDecisions];
   let written: ExecutionTotals | undefined;
@@ -82,10 +85,10 @@ export async function promote(
     written = execution.totals;
     decisions = decisions.map((decision) => {
       const error = execution.failures.get(decision);
-      return error === undefined ? decision : failed(decision.edge, error);
+      return error === undefined ? decision : failed(decision.edge, error, execution.unreachable.get(decision));
     });
   }
-  const projects = projectReports(decisions);
+  const projects = withRefusedItems(projectReports(decisions), refused);
   const totals = countItems(projects);
   return {
     mode: options.confirm ? "confirm" : "dry-run",
@@ -96,8 +99,61 @@ export async function promote(
   };
 }
 
-function failed(edge: PromotionEdge, error: string): EdgeDecision {
-  return { edge, action: "fail", addTags: [], presentTags: [], refusedTags: [], error };
+function failed(edge: PromotionEdge, error: string, unreachableHost?: string): EdgeDecision {
+  return { edge, action: "fail", addTags: [], presentTags: [], refusedTags: [], error, ...(unreachableHost === undefined ? {} : { unreachableHost }) };
+}
+
+function unreachableHost(edge: PromotionEdge, hosts: ReadonlyMap<string, string>): string | undefined {
+  for (const repository of [edge.destination, ...edge.claims.map((claim) => claim.source)]) {
+    const host = hosts.get(repository);
+    if (host !== undefined) return host;
+  }
+  return undefined;
+}
+
+/**
+ * Takes the refused claims out of the edges: a project's claim on a refused destination repository goes, and an
+ * edge left with no claim goes. Each claim taken out becomes a refused item of its project.
+ */
+function withoutRefused(
+  edges: PromotionEdge[],
+  refusals: readonly Refusal[],
+): { edges: PromotionEdge[]; refused: Map<string, PlanItem[]> } {
+  const refused = new Map<string, PlanItem[]>();
+  if (refusals.length === 0) return { edges, refused };
+  const reasons = new Map<string, string>();
+  for (const refusal of refusals) {
+    for (const destination of refusal.destinations) reasons.set(`${refusal.project}\u0000${destination}`, formatProblem(refusal.problem));
+  }
+  const kept: PromotionEdge[] = [];
+  for (const edge of edges) {
+    const claims = edge.claims.filter((claim) => {
+      const reason = reasons.get(`${claim.project}\u0000${edge.destination}`);
+      if (reason === undefined) return true;
+      const items = refused.get(claim.project) ?? [];
+      items.push({ destination: edge.destination, digest: edge.digest, tags: claim.tags, message: reason });
+      refused.set(claim.project, items);
+      return false;
+    });
+    if (claims.length === edge.claims.length) kept.push(edge);
+    else if (claims.length > 0) kept.push({ ...edge, claims, tags: [...new Set(claims.flatMap((claim) => claim.tags))].sort() });
+  }
+  return { edges: kept, refused };
+}
+
+/** Adds the items refused before any read to the projects' reports (a project may have nothing else). */
+function withRefusedItems(reports: ProjectReport[], refused: ReadonlyMap<string, PlanItem[]>): ProjectReport[] {
+  if (refused.size === 0) return reports;
+  const byProject = new Map(reports.map((report) => [report.project, report]));
+  for (const [project, items] of refused) {
+    const report = byProject.get(project) ?? { project, copied: [], tagged: [], skipped: [], refused: [], failed: [] };
+    byProject.set(project, { ...report, refused: [...report.refused, ...items].sort(compareItems) });
+  }
+  return [...byProject.values()].sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
+}
+
+function compareItems(a: PlanItem, b: PlanItem): number {
+  return a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0;
 }
 
 function unreadableReason(edge: PromotionEdge, unreadable: ReadonlyMap<string, string>): string {

@@ -7,6 +7,8 @@ import { loadFatManifest, loadThinManifests } from "../../../lib/promote/manifes
 const CORPUS = join(__dirname, "../../../../shared/corpus");
 const INVENTORY = "promo-tools/v4.1.0/internal/legacy/dockerregistry/inventory_test";
 const LAYOUT_HINT = "directory not found (a thin manifest directory needs images/ and manifests/)";
+const FOO_IN_BOTH = (other: string) =>
+  `asia.gcr.io/some-prod/foo-controller (and 2 more) is also written by project ${other} (images/${other}/images.yaml:1:9); every destination path belongs to one project`;
 
 function problemsOf(load: () => unknown): string[] {
   try {
@@ -25,8 +27,6 @@ describe("loadThinManifests on the promo-tools fixtures (as SOURCES.md says they
     [`${INVENTORY}/TestParseThinManifestsFromDir/basic-thin`, ["a", "b", "c", "d"]],
     [`${INVENTORY}/TestValidateThinManifestsFromDir/valid/singleton`, ["a"]],
     [`${INVENTORY}/TestValidateThinManifestsFromDir/valid/multiple-rebases`, ["a", "b"]],
-    [`${INVENTORY}/TestValidateThinManifestsFromDir/valid/overlapping-src-registries`, ["a", "b"]],
-    [`${INVENTORY}/TestValidateThinManifestsFromDir/valid/overlapping-destination-vertices-same-digest`, ["a", "b"]],
     [`${INVENTORY}/TestValidateThinManifestsFromDir/valid/malformed-directory-tree-structure-bad-prefix-is-ignored`, ["a"]],
     ["promo-tools/HEAD/image/manifest/testdata/singleton", ["a"]],
     ["promo-tools/HEAD/canary", ["k8s-staging-bom", "sigstore"]],
@@ -52,12 +52,24 @@ describe("loadThinManifests on the promo-tools fixtures (as SOURCES.md says they
     [
       `${INVENTORY}/TestValidateThinManifestsFromDir/invalid/overlapping-destination-vertices-different-digest`,
       [
-        `images/a/images.yaml:3:81: [0].dmap["sha256:${"a".repeat(64)}"][0]: destination tag asia.gcr.io/some-prod/foo-controller:1.0 (and 2 more) is also claimed by sha256:${"b".repeat(64)} at images/b/images.yaml:4:81`,
-        `images/b/images.yaml:4:81: [0].dmap["sha256:${"b".repeat(64)}"][0]: destination tag asia.gcr.io/some-prod/foo-controller:1.0 (and 2 more) is also claimed by sha256:${"a".repeat(64)} at images/a/images.yaml:3:81`,
+        // kpromo's reason is the tag 1.0 wanted on two digests; here the image's path is refused to both projects.
+        `images/a/images.yaml:1:9: [0].name: ${FOO_IN_BOTH("b")}`,
+        `images/b/images.yaml:1:9: [0].name: ${FOO_IN_BOTH("a")}`,
       ],
     ],
   ])("%s is invalid", (dir, expected) => {
     expect(problemsOf(() => loadThinManifests(join(CORPUS, dir)))).toEqual(expected);
+  });
+
+  // kpromo accepts two manifests writing one image; here every destination path belongs to exactly one project.
+  test.each([
+    `${INVENTORY}/TestValidateThinManifestsFromDir/valid/overlapping-src-registries`,
+    `${INVENTORY}/TestValidateThinManifestsFromDir/valid/overlapping-destination-vertices-same-digest`,
+  ])("%s (valid for kpromo) is refused: both projects write foo-controller", (dir) => {
+    expect(problemsOf(() => loadThinManifests(join(CORPUS, dir)))).toEqual([
+      `images/a/images.yaml:1:9: [0].name: ${FOO_IN_BOTH("b")}`,
+      `images/b/images.yaml:1:9: [0].name: ${FOO_IN_BOTH("a")}`,
+    ]);
   });
 
   it("reads the fat sanity manifest with its tagless digest and tags kept as written", () => {
@@ -140,14 +152,14 @@ describe("loadThinManifests on built trees", () => {
     ]);
   });
 
-  it("treats an images.yaml that is a directory as missing, and throws a plain Error for an unreadable fat file", () => {
+  it("reports an images.yaml that is a directory, and a missing fat file, as problems of their own", () => {
     write({
       "manifests/a/promoter-manifest.yaml": registries("gcr.io/a", "us.gcr.io/prod"),
       "images/a/images.yaml/keep": "",
     });
     expect(problemsOf(() => loadThinManifests(root))).toEqual([
-      "manifests/a/promoter-manifest.yaml:1:1: images/a/images.yaml not found: every manifest needs its images file",
+      "images/a/images.yaml:1:1: is not a regular file (a directory, device, FIFO or socket); not read",
     ]);
-    expect(() => loadFatManifest(join(root, "missing.yaml"))).toThrow(/^ENOENT: no such file or directory/);
+    expect(problemsOf(() => loadFatManifest(join(root, "missing.yaml")))).toEqual([`${join(root, "missing.yaml")}:1:1: not found`]);
   });
 });

@@ -12,8 +12,8 @@ const GOOD_IMAGES = `- name: foo\n  dmap:\n    "${A}": ["1.10"]\n`;
 function thin(manifestText: string, imagesText: string) {
   return validateThinManifest(
     "p",
-    parseYaml(MANIFEST, manifestText, { schema: "failsafe" }),
-    parseYaml(IMAGES, imagesText, { schema: "failsafe" }),
+    parseYaml(MANIFEST, manifestText, { schema: "failsafe", identicalDuplicates: "warning" }),
+    parseYaml(IMAGES, imagesText, { schema: "failsafe", identicalDuplicates: "warning" }),
   );
 }
 
@@ -62,7 +62,7 @@ describe("validateThinManifest", () => {
     ],
     [
       "duplicate keys",
-      "registries:\n- name: gcr.io/s\n  src: true\n  src: true\n",
+      "registries:\n- name: gcr.io/s\n  src: false\n  src: true\n",
       `- name: foo\n  dmap:\n    "${A}": [a]\n    "${A}": [b]\n`,
       [
         `images/p/images.yaml:4:5: [0].dmap["${A}"]: duplicate key (first on line 3)`,
@@ -104,24 +104,24 @@ describe("validateThinManifest", () => {
       ],
     ],
     [
-      "empty and malformed registry names, a registry listed twice",
-      'registries:\n- name: ""\n  src: true\n- name: gcr.io/d/\n- name: us.gcr.io/x\n- name: us.gcr.io/x\n',
+      "empty and malformed registry names, a registry listed as source and as destination",
+      'registries:\n- name: ""\n  src: true\n- name: gcr.io/d/\n- name: gcr.io/s\n  src: true\n- name: gcr.io/s\n',
       GOOD_IMAGES,
       [
         "manifests/p/promoter-manifest.yaml:2:9: registries[0].name: registry name must not be empty",
         "manifests/p/promoter-manifest.yaml:4:9: registries[1].name: registry name must be a host[:port] followed by lowercase path components separated by '/'",
-        "manifests/p/promoter-manifest.yaml:6:9: registries[3].name: registry listed twice (first on line 5)",
+        "manifests/p/promoter-manifest.yaml:6:8: registries[2].src: only one registry may be the source (first on line 3)",
+        "manifests/p/promoter-manifest.yaml:7:9: registries[3].name: registry listed twice, as source and as destination (first on line 5)",
       ],
     ],
     [
-      "bad image names, digests and tags, a tag listed twice",
+      "bad image names, digests and tags",
       GOOD_REGISTRIES,
-      `- name: Foo\n  dmap:\n    "sha256:abc": [ok]\n    "${B}": [".bad", "1.0", "1.0"]\n- name: ""\n  dmap: {}\n`,
+      `- name: Foo\n  dmap:\n    "sha256:abc": [ok]\n    "${B}": [".bad", "1.0"]\n- name: ""\n  dmap: {}\n`,
       [
         "images/p/images.yaml:1:9: [0].name: image name must be lowercase components ([a-z0-9] joined by '.', '_', '__' or '-') separated by '/'",
         `images/p/images.yaml:3:5: [0].dmap["sha256:abc"]: digest must be "sha256:" followed by 64 lowercase hex characters (got 3)`,
         `images/p/images.yaml:4:81: [0].dmap["${B}"][0]: tag must match ^\\w[\\w.-]{0,127}$`,
-        `images/p/images.yaml:4:96: [0].dmap["${B}"][2]: tag listed twice`,
         "images/p/images.yaml:5:9: [1].name: image name must not be empty",
       ],
     ],
@@ -147,6 +147,25 @@ describe("validateThinManifest", () => {
     const result = thin(manifestText, imagesText);
     expect(result.manifest).toBeUndefined();
     expect(lines(result)).toEqual(expected);
+  });
+});
+
+describe("validateThinManifest warnings: things that cannot change what is promoted", () => {
+  it("warns of a registry, a tag, a digest key and an image entry listed twice, and keeps each once", () => {
+    const result = thin(
+      `${GOOD_REGISTRIES}- name: us.gcr.io/prod/p\n  service-account: other@robot.com\n`,
+      `- name: foo\n  dmap:\n    "${A}": ["1.0", "1.0"]\n    "${A}": ["1.0", "1.0"]\n- name: foo\n  dmap:\n    "${A}": ["1.0", "1.0"]\n- name: foo\n  dmap:\n    "${B}": []\n`,
+    );
+    expect(result.problems).toEqual([]);
+    expect([...result.warnings].sort(compareProblems).map(formatProblem)).toEqual([
+      `images/p/images.yaml:4:5: [0].dmap["${A}"]: duplicate key with the same value as on line 3; the duplicate changes nothing`,
+      `images/p/images.yaml:4:88: [0].dmap["${A}"][1]: tag listed twice; the duplicate changes nothing`,
+      "images/p/images.yaml:5:9: [1].name: image entry repeats the one on line 1; the duplicate changes nothing",
+      `images/p/images.yaml:7:88: [1].dmap["${A}"][1]: tag listed twice; the duplicate changes nothing`,
+      "manifests/p/promoter-manifest.yaml:5:9: registries[2].name: registry listed twice (first on line 4); the duplicate is ignored",
+    ]);
+    expect(result.manifest!.registries.map((r) => r.name)).toEqual(["gcr.io/k8s-staging-p", "us.gcr.io/prod/p"]);
+    expect(result.manifest!.images.map((image) => [image.name, [...image.dmap.keys()]])).toEqual([["foo", [A]], ["foo", [B]]]);
   });
 });
 

@@ -35,3 +35,13 @@ test("past the size limit whole projects are left out, with a note", () => {
   expect(text).toContain("#### `p00`");
   expect(text).not.toContain("#### `p39`");
 });
+
+test("a project skipped as invalid shows its problems; warnings show too", () => {
+  const invalid = { ...project("bad"), verdict: "invalid" as const, problems: ["images/bad/images.yaml:3:5: [0].dmap: digest must be …"], warnings: [], notShown: 2, unreachable: [] };
+  const warned = { ...project("ok"), verdict: "warnings" as const, problems: [], warnings: ["manifests/ok/promoter-manifest.yaml:5:3: registries[2]: listed twice"], notShown: 0, unreachable: [] };
+  const run = { ...report([invalid, warned]), verdicts: { valid: 0, warnings: 1, invalid: 1 }, unreachable: [] };
+  const text = formatReportMarkdown(run);
+  expect(text.split("\n")[0]).toBe("### Promotion dry run: 0 to copy, 0 to tag, 0 refused, 0 failed, 1 project(s) invalid and skipped");
+  expect(text).toContain("#### `bad`: invalid, skipped (nothing of it was read or written)\n\n**Problems**\n\n```\nimages/bad/images.yaml:3:5: [0].dmap: digest must be …\n```\n\n_… and 2 more not shown: see the job log._");
+  expect(text).toContain("#### `ok`: 0 to copy, 0 to tag, 0 refused, 0 failed\n\n**Warnings**\n\n```\nmanifests/ok/promoter-manifest.yaml:5:3: registries[2]: listed twice\n```");
+});
