@@ -34,7 +34,14 @@ describe("TagListReader", () => {
 
   test("reads `tags: null` and a missing tags key as no tags", () => {
     expect(read('{"name":"a","tags":null}', 3).tags).toEqual([]);
-    expect(read('{"name":"a"}', 3)).toEqual({ tags: [], listed: 0, lastTag: undefined, manifests: undefined });
+    expect(read('{"name":"a"}', 3)).toEqual({ tags: [], listed: 0, lastTag: undefined, manifests: undefined, children: undefined });
+  });
+
+  test("reads Google's child extension: the repositories one level below", () => {
+    expect(read(PAGE, 2).children).toEqual([]);
+    expect(read('{"child":["app","tools"],"name":"prod","tags":[]}', 3).children).toEqual(["app", "tools"]);
+    expect(() => read('{"child":[1]}', 3)).toThrow(new TagListFormatError("a child repository must be a string"));
+    expect(() => read('{"child":{"a":1}}', 3)).toThrow(new TagListFormatError("unexpected object under child"));
   });
 
   test.each([
