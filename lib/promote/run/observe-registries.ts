@@ -2,7 +2,9 @@ import type { RegistryClient } from "../../registry/client";
 import { createLimiter } from "../../registry/limit";
 import { parseRepository } from "../../registry/reference";
 import type { PromotionEdge } from "../plan/edges";
-import { emptyObservations, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
+import { RegistryError } from "../../registry/errors";
+import { manifestContents } from "../../registry/manifest-contents";
+import { emptyObservations, recordChildren, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
 import { readKey, readsNeeded } from "../plan/plan-reads";
 import type { Progress } from "../progress";
 import { HostBreaker } from "./host-breaker";
@@ -81,6 +83,16 @@ async function perform(client: RegistryClient, observations: Observations, read:
     const list = await client.listTags(repository);
     const digestTags = list.manifests && new Map([...list.manifests].map(([digest, info]) => [digest, info.tags]));
     recordTagList(observations, read.repository, list.tags, digestTags);
+    return;
+  }
+  if (read.kind === "children") {
+    // A digest staging no longer holds has no children to find signatures for; its edge settles the rest.
+    const raw = await client.getManifest(repository, read.reference).catch((error: unknown) => {
+      if (error instanceof RegistryError && error.status === 404) return undefined;
+      throw error;
+    });
+    const contents = raw && manifestContents(raw.bytes, raw.mediaType);
+    recordChildren(observations, read, contents?.kind === "index" ? contents.children.map((child) => child.digest) : []);
     return;
   }
   const head = await client.headManifest(repository, read.reference);
