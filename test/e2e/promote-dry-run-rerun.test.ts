@@ -94,6 +94,9 @@ test("--json writes the report: mode, totals, bytes written and per-project item
         failed: [],
       },
     ],
+    provenance: [],
+    referrers: [],
+    signing: [],
   });
 });
 
