@@ -1,6 +1,5 @@
 import type { RegistryClient } from "../../registry/client";
 import { createLimiter } from "../../registry/limit";
-import { manifestContents } from "../../registry/manifest-contents";
 import { parseRepository } from "../../registry/reference";
 import type { EdgeDecision, RefusedTag } from "../plan/assess-edge";
 
@@ -44,15 +43,19 @@ async function resolveOne(client: RegistryClient, decision: EdgeDecision): Promi
       continue;
     }
     if ([...staged].every((layer) => current.has(layer))) continue;
-    refusedTags.push({ ...refusal, reason: `moving it to ${edge.digest} would drop ${lost.length} signature layer(s) the destination has` });
+    refusedTags.push({ ...refusal, reason: `moving it to ${edge.digest} would drop ${lost.length} signature(s) the destination has` });
   }
   addTags.sort();
   const action = addTags.length > 0 ? (decision.action === "skip" ? "tag" : decision.action) : "skip";
   return { ...decision, action, addTags, refusedTags, ...(movedTags.length > 0 ? { movedTags } : {}) };
 }
 
-/** The layer digests of a cosign signature, attestation or SBOM manifest. */
-function layersOf(raw: { bytes: Uint8Array; mediaType: string }): Set<string> {
-  const contents = manifestContents(raw.bytes, raw.mediaType);
-  return new Set(contents.kind === "image" ? contents.layers.map((layer) => layer.digest) : contents.children.map((child) => child.digest));
+/**
+ * The layers of a cosign signature, attestation or SBOM manifest, each as its digest and annotations: cosign 2
+ * signs the same payload blob again for each signature and keeps the signature in the layer's annotations, so two
+ * signatures share a digest and only the annotations tell them apart.
+ */
+function layersOf(raw: { bytes: Uint8Array }): Set<string> {
+  const parsed = JSON.parse(Buffer.from(raw.bytes).toString("utf8")) as { layers?: Array<{ digest?: string; annotations?: Record<string, string> }> };
+  return new Set((parsed.layers ?? []).map((layer) => `${layer.digest} ${JSON.stringify(Object.entries(layer.annotations ?? {}).sort())}`));
 }
