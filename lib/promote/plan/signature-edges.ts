@@ -85,7 +85,8 @@ export function expandSignatureEdges(edges: readonly PromotionEdge[], observatio
             destination: edge.destination,
             digest: target,
             claim: { project: claim.project, source, tags: [tag] },
-            signatureOf: digest,
+            // The promoted image, also for a child's signature: it travels, and is held back, with its index.
+            signatureOf: edge.digest,
           });
         }
       }

@@ -206,7 +206,7 @@ describe("decidePlan", () => {
     const plan = decidePlan(edges, observe(edges, world).observations);
     expect(plan.decisions.map((d) => [d.edge.digest, d.addTags, d.edge.signatureOf])).toEqual([
       [A, ["1.0"], undefined],
-      [S, [childSig], child],
+      [S, [childSig], A],
       [C, [sbom], A],
     ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)));
   });
