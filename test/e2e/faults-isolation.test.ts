@@ -85,6 +85,9 @@ describe("failure isolation between projects", () => {
           copied: [{ destination: `${dst}/prod/c/app`, digest: c.digest, tags: ["latest", "v1.10"], source: `${src}/staging-c/app` }],
         },
       ],
+      provenance: [],
+      referrers: [],
+      signing: [],
     } satisfies PromotionReport);
     // C and A's good image are fully promoted; B's tag still names the image it named before.
     expect(await digestOf(`${dst}/prod/c/app:v1.10`)).toBe(c.digest);
