@@ -6,11 +6,9 @@
  */
 import { dirname } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { InvalidInputError } from "../diagnostics/problem";
 import { writeFileAtomic } from "../fs/write-file-atomic";
 import { GitRevisionError } from "../promote/diff-base/read-at-revision";
 import { selectChangedSince, type ChangedSelection } from "../promote/diff-base/select-changed";
-import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-manifests";
 import type { Manifest } from "../promote/manifests/types";
 import { createProgress } from "../promote/progress";
 import { formatReport } from "../promote/run/format-report";
@@ -18,6 +16,7 @@ import { promote } from "../promote/run/promote";
 import { RegistryClient } from "../registry/client";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
+import { loadManifestOptions } from "./load-manifest-options";
 import { runMain } from "./run-main";
 import { parseArguments } from "./parse-arguments";
 import { addSupplyChainOptions, SupplyChainOptionError, supplyChainOptions, type SupplyChainCliOptions } from "./supply-chain-options";
@@ -118,19 +117,9 @@ export async function runPromoteCli(
   const stop = parseArguments(command, argv, io);
   if (stop !== undefined) return stop;
   const options = command.opts<PromoteCliOptions>();
-  if (!options.thinManifestDir && !options.manifest) {
-    io.stderr.write("error: give --thin-manifest-dir DIR or --manifest FILE (see --help)\n");
-    return EXIT.invalid;
-  }
-
-  let manifests: Manifest[];
-  try {
-    manifests = options.thinManifestDir ? loadThinManifests(options.thinManifestDir) : loadFatManifest(options.manifest!);
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n`);
-    if (error instanceof InvalidInputError) io.stderr.write(`${error.problems.length} problem(s); nothing was read or written\n`);
-    return EXIT.invalid;
-  }
+  const loaded = loadManifestOptions(options, io.stderr);
+  if (loaded === undefined) return EXIT.invalid;
+  let manifests: Manifest[] = loaded;
 
   if (options.diffBase !== undefined) {
     let selection: ChangedSelection;

@@ -4,16 +4,14 @@
  * Lists, per destination, promoted images missing a signature, attestation, SBOM or referrer that staging has;
  * `--repair` copies them. Exit 1 while anything is missing.
  */
-import { Command } from "commander";
-import { InvalidInputError } from "../diagnostics/problem";
+import { Command, Option } from "commander";
 import { writeFileAtomic } from "../fs/write-file-atomic";
-import { loadFatManifest, loadThinManifests } from "../promote/manifests/load-manifests";
-import type { Manifest } from "../promote/manifests/types";
 import { createProgress } from "../promote/progress";
 import { verifyAttachments, type MissingAttachment } from "../promote/run/verify-attachments";
 import { RegistryClient } from "../registry/client";
 import { defaultCredentialSource } from "../registry/credentials";
 import { DEFAULT_REFERRER_ARTIFACT_TYPES } from "../sigstore/media-types";
+import { loadManifestOptions } from "./load-manifest-options";
 import { parseArguments } from "./parse-arguments";
 import { runMain } from "./run-main";
 
@@ -38,7 +36,7 @@ function buildCommand(): Command {
         "(sha256-<hex>.sig/.att/.sbom, also of an index's children) or an OCI referrer that staging has.\n" +
         "With --repair, copy them from staging. Images not promoted yet are left to `promote`.",
     )
-    .option("--thin-manifest-dir <dir>", "a tree with manifests/<p>/promoter-manifest.yaml and images/<p>/images.yaml")
+    .addOption(new Option("--thin-manifest-dir <dir>", "a tree with manifests/<p>/promoter-manifest.yaml and images/<p>/images.yaml").conflicts("manifest"))
     .option("--manifest <file>", "a single (fat) manifest file with registries and images")
     .option("--repair", "copy what is missing (signature tags and referrers, byte-identical)")
     .option("--json <file>", "also write the list as JSON to this file")
@@ -69,18 +67,8 @@ export async function runVerifyCli(
   const stop = parseArguments(command, argv, io);
   if (stop !== undefined) return stop;
   const options = command.opts<VerifyCliOptions>();
-  if (!options.thinManifestDir === !options.manifest) {
-    io.stderr.write("error: give either --thin-manifest-dir DIR or --manifest FILE (see --help)\n");
-    return VERIFY_EXIT.invalid;
-  }
-  let manifests: Manifest[];
-  try {
-    manifests = options.thinManifestDir ? loadThinManifests(options.thinManifestDir) : loadFatManifest(options.manifest!);
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n`);
-    if (error instanceof InvalidInputError) io.stderr.write(`${error.problems.length} problem(s); nothing was read or written\n`);
-    return VERIFY_EXIT.invalid;
-  }
+  const manifests = loadManifestOptions(options, io.stderr);
+  if (manifests === undefined) return VERIFY_EXIT.invalid;
   const progress = createProgress(io.stderr, { quiet: options.quiet });
   const client = new RegistryClient({ insecureHosts: options.insecureRegistry ?? [], credentials: defaultCredentialSource() });
   const missing = await verifyAttachments(client, manifests, {

@@ -81,7 +81,7 @@ export async function pushReferrers(
  * @throws {Error} when the registry does not answer 202 then 201
  */
 export async function putBlob(repository: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
-  const { base, path } = split(repository);
+  const { base, path } = loopbackRepository(repository);
   const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   const started = await fetch(`${base}/v2/${path}/blobs/uploads/`, { method: "POST" });
   if (started.status !== 202) throw new Error(`POST ${repository} blob upload: ${started.status}`);
@@ -103,14 +103,20 @@ export async function putBlob(repository: string, bytes: Buffer): Promise<{ dige
  * @throws {Error} when the registry does not answer 201
  */
 export async function putManifest(repository: string, mediaType: string, bytes: Buffer, tag?: string): Promise<WrittenManifest> {
-  const { base, path } = split(repository);
+  const { base, path } = loopbackRepository(repository);
   const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   const response = await fetch(`${base}/v2/${path}/manifests/${tag ?? digest}`, { method: "PUT", body: bytes, headers: { "content-type": mediaType } });
   if (response.status !== 201) throw new Error(`PUT ${repository}:${tag ?? digest}: ${response.status} ${await response.text()}`);
   return { mediaType, digest, size: bytes.length, bytes };
 }
 
-function split(repository: string): { base: string; path: string } {
+/**
+ * The base URL and path of a repository on a loopback registry.
+ *
+ * @param repository `HOST/REPO`
+ * @returns `http://HOST` and `REPO`
+ */
+export function loopbackRepository(repository: string): { base: string; path: string } {
   const slash = repository.indexOf("/");
   return { base: `http://${repository.slice(0, slash)}`, path: repository.slice(slash + 1) };
 }

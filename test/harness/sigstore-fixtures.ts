@@ -8,7 +8,7 @@ import { bundleFromJSON, bundleToJSON } from "@sigstore/bundle";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from "@sigstore/sign";
 import { toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
-import { pushReferrers, putBlob, putManifest } from "./referrers";
+import { loopbackRepository, pushReferrers, putBlob, putManifest } from "./referrers";
 import type { SigstoreStandIn } from "./sigstore-stand-in";
 
 const BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -130,7 +130,7 @@ export interface VerifiedSignature {
  * @throws {Error} when one does not verify
  */
 export async function verifyPublished(repository: string, digest: string, trustedRoot: unknown): Promise<VerifiedSignature[]> {
-  const { base, path } = split(repository);
+  const { base, path } = loopbackRepository(repository);
   const get = async (kind: "manifests" | "blobs", reference: string, accept = `${INDEX}, ${MANIFEST}`): Promise<Buffer | undefined> => {
     const response = await fetch(`${base}/v2/${path}/${kind}/${reference}`, { headers: { accept } });
     if (response.status === 404) return undefined;
@@ -179,7 +179,3 @@ export function digestOfBytes(bytes: Buffer): string {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
-function split(repository: string): { base: string; path: string } {
-  const slash = repository.indexOf("/");
-  return { base: `http://${repository.slice(0, slash)}`, path: repository.slice(slash + 1) };
-}
