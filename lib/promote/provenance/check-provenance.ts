@@ -83,7 +83,8 @@ export async function checkProvenance(
   if (checked.length > 0) options.progress?.phase("verifying provenance", checked.length);
   const items = new Map<string, ProvenanceItem>();
   const held = new Map<string, string>();
-  for (const decision of checked) {
+  // Verified in parallel (bounded by the limiter); outcomes are collected in the plan's order.
+  const outcomes = await Promise.all(checked.map(async (decision) => {
     const source = decision.source!;
     const image = `${source}@${decision.edge.digest}`;
     let found: EvidenceVerdict[];
@@ -92,6 +93,10 @@ export async function checkProvenance(
     } catch (error) {
       found = [{ ok: false, where: source, reason: `cannot read signatures: ${(error as Error).message}` }];
     }
+    options.progress?.step(image);
+    return { decision, image, found };
+  }));
+  for (const { decision, image, found } of outcomes) {
     for (const claim of decision.edge.claims) {
       const policy = policies.get(claim.project);
       if (!policy) continue;
@@ -106,7 +111,6 @@ export async function checkProvenance(
         message: outcome.ok ? `signed by ${outcome.signer}` : outcome.reason,
       });
     }
-    options.progress?.step(image);
   }
   const gated = decisions.map((decision): EdgeDecision => {
     const { destination, digest, signatureOf } = decision.edge;
