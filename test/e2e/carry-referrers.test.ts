@@ -12,7 +12,7 @@ import { copyImage } from "../../lib/registry/copy";
 import { parseRepository } from "../../lib/registry/reference";
 import { listInFallbackIndex } from "../../lib/registry/referrers";
 import { expectExitCode, loggedRequests, runPromote, writeRequestsSince } from "./fixtures/promote-run";
-import { stageImage } from "./fixtures/staged-images";
+import { stageImage, stageIndex } from "./fixtures/staged-images";
 
 const BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const SPDX = "application/spdx+json";
@@ -131,4 +131,13 @@ test("referrers added after the image was promoted are carried by the next run, 
   expectExitCode(run, EXIT.ok);
   expect(run.stdout).toContain("0 copied, 0 tagged, 1 skipped");
   expect(await inspectRaw(`${prod.host}/repair/app@${pushed.referrers[0]!.digest}`)).toEqual(pushed.referrers[0]!.bytes);
+});
+
+test("referrers attached to the platform images of an index (cosign sign --recursive) are carried too", async () => {
+  const index = await stageIndex(`${staging.host}/children/app:v1`, "children");
+  const child = index.children[1]!;
+  const pushed = await pushReferrers(`${staging.host}/children/app`, child, [spec(BUNDLE, "child signature")]);
+  expectExitCode(await runPromote(["--thin-manifest-dir", await tree("children", index.digest, [`${prod.host}/children`]), "--confirm"]), EXIT.ok);
+  expect(await inspectRaw(`${prod.host}/children/app:${child.digest.replace(":", "-")}`)).toEqual(pushed.index.bytes);
+  expect(await inspectRaw(`${prod.host}/children/app@${pushed.referrers[0]!.digest}`)).toEqual(pushed.referrers[0]!.bytes);
 });

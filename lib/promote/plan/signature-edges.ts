@@ -29,7 +29,8 @@ export interface ExpandedEdges {
  * or of a child manifest of a promoted index (`cosign sign --recursive`), found in the SOURCE tag list is copied
  * to each of the digest's destinations under the same tag name, as the manifest that tag points to. When several
  * sources have the tag, the first (sorted) wins. An index's children are read only in a source that holds
- * signature tags of digests no entry promotes (they may be children); elsewhere no extra read is made.
+ * signature tags or referrers fallback indexes of digests no entry promotes (they may be children; the referrers
+ * of children are carried by `carryReferrers` from the same observations); elsewhere no extra read is made.
  *
  * @param edges the promotion edges (from buildEdges)
  * @param observations every source repository must be listed
@@ -49,7 +50,8 @@ export function expandSignatureEdges(edges: readonly PromotionEdge[], observatio
     let known = orphansIn.get(source);
     if (known === undefined) {
       const own = promoted.get(source);
-      orphansIn.set(source, (known = [...signaturesIn(source).keys()].some((digest) => !own?.has(digest))));
+      const signed = [...signaturesIn(source).keys(), ...referredDigests(observations, source)];
+      orphansIn.set(source, (known = signed.some((digest) => !own?.has(digest))));
     }
     return known;
   };
@@ -105,6 +107,17 @@ export function expandSignatureEdges(edges: readonly PromotionEdge[], observatio
   const kept = replaced.size === 0 ? edges : edges.filter((edge) => !replaced.has(edge));
   return { edges: mergeSorted(kept, finishEdges(assembled.values())), needs: [...needs.values()] };
 }
+
+/** Digests that have a referrers fallback index (`sha256-<hex>` tag) in a repository. */
+function referredDigests(observations: Observations, repository: string): string[] {
+  const digests: string[] = [];
+  for (const tag of listedTags(observations, repository).keys()) {
+    if (FALLBACK_TAG.test(tag)) digests.push(`sha256:${tag.slice("sha256-".length)}`);
+  }
+  return digests;
+}
+
+const FALLBACK_TAG = /^sha256-[0-9a-f]{64}$/;
 
 /** The digests each source repository promotes (base edges only). */
 function promotedBySource(edges: readonly PromotionEdge[]): Map<string, Set<string>> {

@@ -13,7 +13,7 @@ export interface ReferrerItem {
   /** Projects that promote the image. */
   readonly projects: readonly string[];
   readonly destination: string;
-  /** The image's digest (the referrers' subject). */
+  /** The referrers' subject: the promoted image's digest, or one of its children's (an index's platform images). */
   readonly digest: string;
   /** `carried`: written now; `missing`: would be written (dry run); `failed`: see `message`. */
   readonly outcome: "carried" | "missing" | "failed";
@@ -34,8 +34,8 @@ export interface CarryReferrersOptions {
 }
 
 /**
- * Carries OCI 1.1 referrers (cosign 3 bundles, attestations, SBOMs) of every image promoted or already promoted: the
- * referrers of its digest in staging whose artifact type is carried and that the destination lacks are copied
+ * Carries OCI 1.1 referrers (cosign 3 bundles, attestations, SBOMs) of every image promoted or already promoted,
+ * and of the children of an index where planning read them: the referrers of each such digest in staging whose artifact type is carried and that the destination lacks are copied
  * byte-identical, then listed — by the registry itself where it has the referrers API, else in the destination's
  * `sha256-<hex>` fallback index (merged, never overwritten). Images skipped as already promoted are included, so a
  * referrer that failed after its image was copied is completed by the next run. A rerun writes nothing.
@@ -62,41 +62,41 @@ export async function carryReferrers(
     const observation = observations.get(repository);
     return observation?.listed ? observation.tags.has(fallbackTag(digest)) : undefined;
   };
-  await Promise.all(images.map((decision) => limit(async () => {
-    const { destination, digest } = decision.edge;
+  const carry = async (decision: EdgeDecision, subject: string): Promise<void> => {
+    const { destination } = decision.edge;
     const projects = [...new Set(decision.edge.claims.map((claim) => claim.project))];
-    const label = `referrers ${destination}@${digest}`;
     try {
       const source = sourcesOf(decision.edge)[0]!;
       const sourceRef = parseRepository(source);
-      const found = await findReferrers(client, sourceRef, digest, { fallbackTagListed: listed(source, digest), support });
+      const found = await findReferrers(client, sourceRef, subject, { fallbackTagListed: listed(source, subject), support });
       const wanted = found.descriptors.filter((descriptor) => descriptor.artifactType !== undefined && carried.has(descriptor.artifactType));
-      if (wanted.length === 0) return options.progress?.step(label);
+      if (wanted.length === 0) return;
       const destinationRef = parseRepository(destination);
       // A copy decision's image is not in the destination yet during a dry run: all its referrers are missing.
       const present = options.confirm || decision.action !== "copy"
-        ? await findReferrers(client, destinationRef, digest, { fallbackTagListed: listed(destination, digest), support })
+        ? await findReferrers(client, destinationRef, subject, { fallbackTagListed: listed(destination, subject), support })
         : { via: "fallback" as const, descriptors: [] };
       const have = new Set(present.descriptors.map((descriptor) => descriptor.digest));
       const missing = wanted.filter((descriptor) => !have.has(descriptor.digest));
-      if (missing.length === 0) return options.progress?.step(label);
+      if (missing.length === 0) return;
       const referrers = missing.map((descriptor) => descriptor.digest);
-      if (!options.confirm) {
-        items.push({ projects, destination, digest, outcome: "missing", referrers });
-        return options.progress?.step(label);
-      }
+      if (!options.confirm) return void items.push({ projects, destination, digest: subject, outcome: "missing", referrers });
       for (const descriptor of missing) await copyImage(client, sourceRef, destinationRef, descriptor.digest);
       if (present.via === "fallback") {
         const whenAbsent = wanted.length === found.descriptors.length ? found.fallbackIndex : undefined;
-        await listInFallbackIndex(client, destinationRef, digest, wanted, whenAbsent === undefined ? {} : { whenAbsent });
+        await listInFallbackIndex(client, destinationRef, subject, wanted, whenAbsent === undefined ? {} : { whenAbsent });
       }
-      items.push({ projects, destination, digest, outcome: "carried", referrers });
-      options.progress?.step(label);
+      items.push({ projects, destination, digest: subject, outcome: "carried", referrers });
     } catch (error) {
-      const message = (error as Error).message;
-      items.push({ projects, destination, digest, outcome: "failed", referrers: [], message });
-      options.progress?.step(label, message);
+      items.push({ projects, destination, digest: subject, outcome: "failed", referrers: [], message: (error as Error).message });
     }
+  };
+  await Promise.all(images.map((decision) => limit(async () => {
+    const { destination, digest } = decision.edge;
+    // An index's children, where planning read them (staging holds referrers or signatures of unpromoted digests).
+    const children = observations.get(sourcesOf(decision.edge)[0]!)?.children.get(digest) ?? [];
+    for (const subject of [digest, ...children]) await carry(decision, subject);
+    options.progress?.step(`referrers ${destination}@${digest}`);
   })));
   return items.sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : a.digest < b.digest ? -1 : 1));
 }
