@@ -47,6 +47,8 @@ export function hasSignedBundle(descriptors: readonly ReferrerDescriptor[], pred
 /**
  * The manifest of a bundle referrer: empty config, the bundle as its one layer, the image as subject.
  *
+ * @param subject the signed image's descriptor
+ * @param annotations the manifest's annotations ({@link bundleAnnotations})
  * @returns a builder for `pushManifestWithBlobs`
  */
 export function bundleReferrer(subject: ReferrerDescriptor, annotations: Record<string, string>) {
