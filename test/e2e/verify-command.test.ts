@@ -54,6 +54,22 @@ test("signatures and referrers added after promotion are listed, repaired, and t
   expectExitCode(await runPromote(["--thin-manifest-dir", dir]), 0);
 });
 
+test("a staging signature that would drop one the destination has is listed, and --repair cannot fix it", async () => {
+  const repository = `${staging.host}/diverged/app`;
+  const image = await stageImage(`${repository}:v1`, "verify-diverged");
+  await pushSignature(repository, image.digest, { signers: ["alice", "bob"] });
+  const dir = await writePromotionTree([{ name: "diverged", source: `${staging.host}/diverged`, destinations: [`${prod.host}/diverged`], images: [{ name: "app", dmap: { [image.digest]: ["v1"] } }] }]);
+  expect((await runPromote(["--thin-manifest-dir", dir, "--confirm"])).code).toBe(0);
+  const other = await pushSignature(repository, image.digest, { signers: ["alice", "carol"] });
+  const listed = await verify(["--thin-manifest-dir", dir]);
+  expect(listed.code).toBe(VERIFY_EXIT.missing);
+  expect(listed.stdout).toContain(`MISSING ${prod.host}/diverged/app@${image.digest}: ${other.tag}: ${other.tag} points to sha256:`);
+  expect(listed.stdout).toContain(`would drop 1 signature(s) the destination has`);
+  const repaired = await verify(["--thin-manifest-dir", dir, "--repair"]);
+  expect(repaired.code).toBe(VERIFY_EXIT.missing);
+  expect(repaired.stdout).toContain(`FAILED ${prod.host}/diverged/app@${image.digest}: ${other.tag}: `);
+});
+
 test("a bad command line exits 2", async () => {
   expect((await verify([])).code).toBe(VERIFY_EXIT.invalid);
 });

@@ -67,6 +67,20 @@ export async function verifyAttachments(client: RegistryClient, manifests: reado
       ...(error !== undefined ? { message: error } : {}),
     });
   }
+  // A staging signature tag that cannot be carried without dropping one the destination has: missing, unrepairable.
+  for (const decision of decisions) {
+    if (decision.edge.signatureOf === undefined || !isPromoted(decision)) continue;
+    for (const refusal of decision.refusedTags) {
+      missing.push({
+        destination: decision.edge.destination,
+        digest: decision.edge.signatureOf,
+        kind: "tag",
+        what: [refusal.tag],
+        ...(options.repair ? { repaired: false } : {}),
+        message: `${refusal.tag} points to ${refusal.current}; ${refusal.reason ?? "tags are never moved"}`,
+      });
+    }
+  }
   const present = decisions.filter((decision) => promoted.has(`${decision.edge.destination}@${decision.edge.digest}`) && decision.edge.signatureOf === undefined);
   const referrers = await carryReferrers(client, present, observed.observations, {
     confirm: options.repair,
