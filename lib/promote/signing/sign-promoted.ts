@@ -72,9 +72,24 @@ export async function signPromoted(
     }));
   const imageSignatures = new Map<string, Promise<SerializedBundle>>();
   const legacySignatures = new Map<string, Promise<SerializedBundle>>();
+  // Fulcio or Rekor down (or the token refused): after two signatures in a row failed, stop asking, so the
+  // remaining images fail at once instead of each waiting out its retries.
+  const breaker = { failuresInARow: 0, last: "" };
+  const guarded = async (sign: () => Promise<SerializedBundle>): Promise<SerializedBundle> => {
+    if (breaker.failuresInARow >= 2) throw new Error(`not attempted: signing failed twice in a row (last: ${breaker.last})`);
+    try {
+      const bundle = await sign();
+      breaker.failuresInARow = 0;
+      return bundle;
+    } catch (error) {
+      breaker.failuresInARow++;
+      breaker.last = (error as Error).message;
+      throw error;
+    }
+  };
   const once = (memo: Map<string, Promise<SerializedBundle>>, key: string, sign: () => Promise<SerializedBundle>): Promise<SerializedBundle> => {
     let known = memo.get(key);
-    if (!known) memo.set(key, (known = sign()));
+    if (!known) memo.set(key, (known = guarded(sign)));
     return known;
   };
   // The name a digest is signed under: its first destination, so every destination gets the same signature.
@@ -109,7 +124,7 @@ export async function signPromoted(
         wrote.push("bundle");
       }
       if (!hasSignedBundle(referrers.descriptors, PROMOTION_RECORD_PREDICATE, options.identity)) {
-        const record = await options.signer.attest({
+        const record = await guarded(() => options.signer.attest({
           _type: IN_TOTO_STATEMENT_V1,
           subject: [{ name: destination, digest: { sha256: hex(digest) } }],
           predicateType: PROMOTION_RECORD_PREDICATE,
@@ -121,7 +136,7 @@ export async function signPromoted(
             projects: [...new Set(decision.edge.claims.map((claim) => claim.project))],
             ...(options.manifestCommit !== undefined ? { manifestCommit: options.manifestCommit } : {}),
           },
-        });
+        }));
         added.push(await pushBundle(client, repo, subject, record, PROMOTION_RECORD_PREDICATE, options.identity));
         wrote.push("record");
       }
