@@ -2,7 +2,7 @@ import type { RegistryClient } from "../../registry/client";
 import { copyImage } from "../../registry/copy";
 import { createLimiter } from "../../registry/limit";
 import { parseRepository } from "../../registry/reference";
-import { fallbackTag, findReferrers, listInFallbackIndex } from "../../registry/referrers";
+import { fallbackTag, findReferrers, listInFallbackIndex, type Referrers } from "../../registry/referrers";
 import type { EdgeDecision } from "../plan/assess-edge";
 import { sourcesOf } from "../plan/assess-edge";
 import type { Observations } from "../plan/observations";
@@ -62,13 +62,25 @@ export async function carryReferrers(
     const observation = observations.get(repository);
     return observation?.listed ? observation.tags.has(fallbackTag(digest)) : undefined;
   };
+  // One lookup per staging digest, however many destinations it goes to (a registry with the referrers API
+  // answers each lookup with a request; one without it answers from the tag lists already read).
+  const lookups = new Map<string, Promise<Referrers>>();
+  const sourceReferrers = (source: string, subject: string): Promise<Referrers> => {
+    const key = `${source}@${subject}`;
+    let lookup = lookups.get(key);
+    if (!lookup) {
+      lookup = findReferrers(client, parseRepository(source), subject, { fallbackTagListed: listed(source, subject), support });
+      lookups.set(key, lookup);
+    }
+    return lookup;
+  };
   const carry = async (decision: EdgeDecision, subject: string): Promise<void> => {
     const { destination } = decision.edge;
     const projects = [...new Set(decision.edge.claims.map((claim) => claim.project))];
     try {
       const source = sourcesOf(decision.edge)[0]!;
       const sourceRef = parseRepository(source);
-      const found = await findReferrers(client, sourceRef, subject, { fallbackTagListed: listed(source, subject), support });
+      const found = await sourceReferrers(source, subject);
       const wanted = found.descriptors.filter((descriptor) => descriptor.artifactType !== undefined && carried.has(descriptor.artifactType));
       if (wanted.length === 0) return;
       const destinationRef = parseRepository(destination);
