@@ -24,11 +24,12 @@ import { defaultCredentialSource } from "../registry/credentials";
 import { runMain } from "./run-main";
 import { parseArguments } from "./parse-arguments";
 import { CREDENTIALS_HELP, positiveInteger, positiveRate } from "./registry-options";
+import { addSupplyChainOptions, SupplyChainOptionError, supplyChainOptions, type SupplyChainCliOptions } from "./supply-chain-options";
 
 /** Exit codes of the promote command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
 
-interface PromoteCliOptions {
+interface PromoteCliOptions extends SupplyChainCliOptions {
   thinManifestDir?: string;
   manifest?: string;
   confirm?: boolean;
@@ -57,7 +58,7 @@ function durationOption(value: string): { text: string; ms: number } {
 }
 
 function buildCommand(): Command {
-  return new Command("promote")
+  return addSupplyChainOptions(new Command("promote"))
     .description(
       "Promote container images from staging registries to production registries as the promoter manifests say.\n" +
         "Without --confirm this is a dry run: registries are read, nothing is written.",
@@ -115,11 +116,19 @@ Limits, per registry host: --max-rps requests per second (default 50, bursts of 
 max(64, 8 × --concurrency) requests in flight; on a 429 the host's rate is halved (down to 1/s) and grows back
 by a tenth of --max-rps every 5 s without a 429.
 
+Signatures: cosign's sha256-<hex>.sig/.att/.sbom tags of every promoted digest and of an index's children are
+carried (a .sig whose staging manifest holds every layer of the destination's is moved to it; one that would drop
+a signature is refused), and OCI referrers (cosign 3 bundles, attestations, SBOMs) are copied and listed through
+the referrers API or the sha256-<hex> fallback index — also for images promoted before (repair). A manifest's
+provenance: block (mode off|warn|require, signers: [{identity, issuer}], builders) is checked against
+--trusted-root before copying; in require mode an image no allowed signer signed is held back.
+
 Examples:
   npm run promote -- --thin-manifest-dir registry.k8s.io --validate-only   # offline verdicts per project
   npm run promote -- --thin-manifest-dir registry.k8s.io              # dry run (pull requests)
   npm run promote -- --thin-manifest-dir registry.k8s.io --confirm    # promote (after merge)
-  npm run promote -- --thin-manifest-dir . --confirm --since 7d        # daily backstop: only what was merged lately`,
+  npm run promote -- --thin-manifest-dir . --confirm --since 7d        # daily backstop: only what was merged lately
+  npm run promote -- --thin-manifest-dir . --confirm --trusted-root trusted_root.json --sign --identity-token google`,
     );
 }
 
@@ -193,6 +202,15 @@ export async function runPromoteCli(
     manifests = [...selection.manifests];
   }
 
+  let supplyChain: Awaited<ReturnType<typeof supplyChainOptions>>;
+  try {
+    supplyChain = await supplyChainOptions(options, manifests, options.thinManifestDir ?? dirname(options.manifest!));
+  } catch (error) {
+    if (!(error instanceof SupplyChainOptionError)) throw error;
+    io.stderr.write(`error: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+
   const progress = createProgress(io.stderr, { quiet: options.quiet });
   const client = new RegistryClient({
     insecureHosts: options.insecureRegistry ?? [],
@@ -208,6 +226,7 @@ export async function runPromoteCli(
     concurrency: options.concurrency,
     progress,
     refusals: validation.refusals,
+    ...supplyChain,
   });
   progress.finish();
   const report = runReport(validation, promotion);

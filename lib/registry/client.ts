@@ -7,7 +7,7 @@ import { repositoryScope } from "./challenge";
 import type { CredentialSource } from "./credentials";
 import { isDigest, sha256Digest, verifyingStream } from "./digest";
 import { RegistryError, describeErrorBody, parseErrorBody } from "./errors";
-import { MANIFEST_ACCEPT } from "./media-types";
+import { MANIFEST_ACCEPT, OCI_INDEX } from "./media-types";
 import { registryBaseUrl, type RepositoryRef } from "./reference";
 import { HostRateLimiter } from "./rate-limit";
 import { isRetryableStatus } from "./retry-policy";
@@ -59,6 +59,17 @@ export interface RawManifest {
   readonly mediaType: string;
   /** The bytes exactly as the registry returned them. */
   readonly bytes: Uint8Array;
+}
+
+/** A descriptor of a referrers index (or a `sha256-<hex>` fallback index): a manifest that refers to a subject. */
+export interface ReferrerDescriptor {
+  readonly mediaType: string;
+  /** `sha256:…` of the referring manifest. */
+  readonly digest: string;
+  readonly size: number;
+  /** What the referrer is, e.g. `application/vnd.dev.sigstore.bundle.v0.3+json`. */
+  readonly artifactType?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** An open blob upload: the absolute URL to send the next request to. */
@@ -220,6 +231,31 @@ export class RegistryClient {
     }
     const mediaType = mediaTypeOf(response.headers.get("content-type"));
     return { digest, bytes, mediaType: mediaType !== undefined && mediaType !== "application/json" ? mediaType : embeddedMediaType(bytes) };
+  }
+
+  /**
+   * Asks the OCI 1.1 referrers API for the manifests whose `subject` is `digest`
+   * (`GET /v2/<name>/referrers/<digest>`). Registries without the API (distribution 2.8) answer 404.
+   *
+   * @param repo the repository
+   * @param digest the subject's digest
+   * @returns the referrers index's descriptors (with `artifactType` and `annotations` as the registry gives them),
+   *   or `"unsupported"` on 404
+   * @throws RegistryError on other failures, or when the answer is not an index
+   */
+  async listReferrers(repo: RepositoryRef, digest: string): Promise<readonly ReferrerDescriptor[] | "unsupported"> {
+    const url = this.repoUrl(repo, `referrers/${digest}`);
+    const request = { method: "GET", url, scopes: [repositoryScope(repo.path, "pull")], headers: { accept: OCI_INDEX } };
+    // A referrers index is a manifest: the manifest cap bounds it.
+    const { response, bytes } = await this.sendForBody(repo.host, request, MAX_MANIFEST_BYTES, "a referrers index");
+    const text = new TextDecoder().decode(bytes);
+    if (response.status === 404) return "unsupported";
+    if (response.status !== 200) throw errorFrom(response, text, "referrers GET failed");
+    const index = JSON.parse(text) as { manifests?: ReferrerDescriptor[] };
+    if (!Array.isArray(index.manifests)) {
+      throw new RegistryError("referrers answer is not an image index", { method: "GET", url, status: 200, code: "MANIFEST_INVALID", retryable: false });
+    }
+    return index.manifests;
   }
 
   /**

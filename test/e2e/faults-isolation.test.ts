@@ -88,6 +88,9 @@ describe("failure isolation between projects", () => {
         },
       ],
       unreachable: [],
+      provenance: [],
+      referrers: [],
+      signing: [],
     } satisfies RunReport);
     // C and A's good image are fully promoted; B's tag still names the image it named before.
     expect(await digestOf(`${dst}/prod/c/app:v1.10`)).toBe(c.digest);

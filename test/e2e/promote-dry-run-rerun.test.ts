@@ -103,6 +103,9 @@ test("--json writes the report: mode, totals, bytes written and per-project item
       },
     ],
     unreachable: [],
+    provenance: [],
+    referrers: [],
+    signing: [],
   });
 });
 

@@ -130,7 +130,11 @@ describe("a promotion and its no-op rerun", () => {
   test("the rerun writes nothing and reads one tag list per repository plus a HEAD per wanted tag", async () => {
     await mark();
     await promoteTree();
-    expect(sorted(await since(staging))).toEqual(["GET /v2/staging/app/tags/list", "GET /v2/staging/tool/tags/list"]);
+    // Plus one referrers API probe per staging host: distribution 2.8 has none (404), so the fallback tags in the
+    // tag lists already read answer for every other image.
+    const staged = sorted(await since(staging));
+    expect(staged.filter((line) => line.includes("/referrers/"))).toHaveLength(1);
+    expect(staged.filter((line) => !line.includes("/referrers/"))).toEqual(["GET /v2/staging/app/tags/list", "GET /v2/staging/tool/tags/list"]);
     for (const [registry, prefix] of [[first, "prod"], [second, "mirror"]] as const) {
       expect(sorted(await since(registry))).toEqual([
         ...APP_TAGS.map((tag) => `HEAD /v2/${prefix}/app/manifests/${tag}`),

@@ -17,6 +17,7 @@ export {
 } from "./registry";
 export type { TokenAuthority } from "./registry-config";
 export { CommandError } from "./run-command";
+export { pushReferrers, putBlob, putManifest, type PushedReferrers, type ReferrerSpec, type WrittenReferrer } from "./referrers";
 export { seededBytes, seededChunks } from "./seeded-random";
 export { pushSignature, signatureTag, writeSignature, type SignatureKind, type WrittenSignature } from "./signature";
 export {
@@ -27,3 +28,6 @@ export type { Compression } from "./tar-layer";
 export {
   startTokenServer, type StartTokenServerOptions, type TokenRequestRecord, type TokenServer,
 } from "./token-server";
+export {
+  startSigstoreStandIn, STAND_IN_ISSUER, type SigstoreStandIn, type SigstoreStandInOptions,
+} from "./sigstore-stand-in";

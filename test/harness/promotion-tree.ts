@@ -21,6 +21,10 @@ export interface TreeProject {
   readonly destinations: readonly string[];
   /** The images; an empty list writes the blank `# No images yet` file. */
   readonly images: readonly TreeImage[];
+  /** The manifest's `provenance:` block, written as given. */
+  readonly provenance?: Readonly<Record<string, unknown>>;
+  /** The manifest's `signing:` block, written as given. */
+  readonly signing?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -47,7 +51,8 @@ export async function writePromotionTree(projects: readonly TreeProject[], root?
       { name: project.source, src: true },
       ...project.destinations.map((name) => ({ name, "service-account": "promoter@example.iam.gserviceaccount.com" })),
     ];
-    await writeFile(join(manifestDir, "promoter-manifest.yaml"), stringify({ registries }));
+    const policies = { ...(project.provenance ? { provenance: project.provenance } : {}), ...(project.signing ? { signing: project.signing } : {}) };
+    await writeFile(join(manifestDir, "promoter-manifest.yaml"), stringify({ registries, ...policies }));
     const images = project.images.map((image) => ({ name: image.name, dmap: image.dmap }));
     await writeFile(join(imagesDir, "images.yaml"), images.length === 0 ? "# No images yet\n" : stringify(images));
   }

@@ -6,8 +6,8 @@ import { initOciLayout, nameInLayout, writeBlob, writeManifestBlob, type Written
 import { seededBytes } from "./seeded-random";
 import { seedLayout, type SkopeoOptions } from "./skopeo";
 
-/** `sig` for a cosign signature, `att` for a cosign attestation. */
-export type SignatureKind = "sig" | "att";
+/** `sig` for a cosign signature, `att` for a cosign attestation, `sbom` for a cosign-attached SBOM. */
+export type SignatureKind = "sig" | "att" | "sbom";
 
 /** A signature or attestation manifest for one image digest. */
 export interface WrittenSignature extends WrittenManifest {
@@ -18,6 +18,7 @@ export interface WrittenSignature extends WrittenManifest {
 const SIGNATURE_LAYER_TYPES: Record<SignatureKind, string> = {
   sig: "application/vnd.dev.cosign.simplesigning.v1+json",
   att: "application/vnd.dsse.envelope.v1+json",
+  sbom: "text/spdx+json",
 };
 
 /**
@@ -43,7 +44,9 @@ export function signatureTag(digest: string, kind: SignatureKind = "sig"): strin
  * @param layoutDir the OCI layout directory (initialised if needed)
  * @param imageReference `HOST/REPO` of the signed image (the payload's docker-reference)
  * @param digest the signed image's digest
- * @param kind `sig` (default) or `att`
+ * @param kind `sig` (default), `att` or `sbom`
+ * @param signers one layer per signer, in order (cosign appends a layer per signature); default one layer. The
+ *   same signer always gives the same layer, so `["a", "b"]` holds every layer of `["a"]`.
  * @returns the manifest and its tag
  * @throws {Error} on an invalid digest, or the fs error
  */
@@ -52,10 +55,43 @@ export async function writeSignature(
   imageReference: string,
   digest: string,
   kind: SignatureKind = "sig",
+  signers?: readonly string[],
 ): Promise<WrittenSignature> {
   const tag = signatureTag(digest, kind);
   await initOciLayout(layoutDir);
-  const fakeSignature = seededBytes(`${imageReference}@${digest}/${kind}`, 71).toString("base64");
+  const layers = [];
+  for (const signer of signers ?? [undefined]) {
+    const seed = `${imageReference}@${digest}/${kind}${signer === undefined ? "" : `/${signer}`}`;
+    layers.push(await writeSignatureLayer(layoutDir, imageReference, digest, kind, seed));
+  }
+  const config = {
+    architecture: "",
+    os: "",
+    created: "0001-01-01T00:00:00Z",
+    config: {},
+    rootfs: { type: "layers", diff_ids: layers.map((layer) => layer.digest) },
+  };
+  const configBlob = await writeBlob(layoutDir, Buffer.from(JSON.stringify(config)));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.oci.manifest,
+    config: { mediaType: MEDIA_TYPES.oci.config, ...configBlob },
+    layers,
+  };
+  const written = await writeManifestBlob(layoutDir, MEDIA_TYPES.oci.manifest, Buffer.from(JSON.stringify(manifest)));
+  await nameInLayout(layoutDir, tag, written);
+  return { ...written, tag };
+}
+
+/** One cosign-shaped layer (payload blob plus its annotations), seeded. */
+async function writeSignatureLayer(
+  layoutDir: string,
+  imageReference: string,
+  digest: string,
+  kind: SignatureKind,
+  seed: string,
+): Promise<{ mediaType: string; digest: string; size: number; annotations: Record<string, string> }> {
+  const fakeSignature = seededBytes(seed, 71).toString("base64");
   const simpleSigning = {
     critical: {
       identity: { "docker-reference": imageReference },
@@ -73,33 +109,21 @@ export async function writeSignature(
   const payload =
     kind === "sig"
       ? simpleSigning
-      : {
-          payloadType: "application/vnd.in-toto+json",
-          payload: Buffer.from(JSON.stringify(statement)).toString("base64"),
-          signatures: [{ keyid: "", sig: fakeSignature }],
-        };
+      : kind === "att"
+        ? {
+            payloadType: "application/vnd.in-toto+json",
+            payload: Buffer.from(JSON.stringify(statement)).toString("base64"),
+            signatures: [{ keyid: "", sig: fakeSignature }],
+          }
+        : { spdxVersion: "SPDX-2.3", name: imageReference, documentNamespace: `https://example.com/${fakeSignature.slice(0, 16)}` };
   const layer = await writeBlob(layoutDir, Buffer.from(JSON.stringify(payload)));
-  const annotations =
+  const annotations: Record<string, string> =
     kind === "sig"
       ? { "dev.cosignproject.cosign/signature": fakeSignature }
-      : { predicateType: statement.predicateType };
-  const config = {
-    architecture: "",
-    os: "",
-    created: "0001-01-01T00:00:00Z",
-    config: {},
-    rootfs: { type: "layers", diff_ids: [layer.digest] },
-  };
-  const configBlob = await writeBlob(layoutDir, Buffer.from(JSON.stringify(config)));
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPES.oci.manifest,
-    config: { mediaType: MEDIA_TYPES.oci.config, ...configBlob },
-    layers: [{ mediaType: SIGNATURE_LAYER_TYPES[kind], ...layer, annotations }],
-  };
-  const written = await writeManifestBlob(layoutDir, MEDIA_TYPES.oci.manifest, Buffer.from(JSON.stringify(manifest)));
-  await nameInLayout(layoutDir, tag, written);
-  return { ...written, tag };
+      : kind === "att"
+        ? { predicateType: statement.predicateType }
+        : {};
+  return { mediaType: SIGNATURE_LAYER_TYPES[kind], ...layer, annotations };
 }
 
 /**
@@ -108,7 +132,7 @@ export async function writeSignature(
  *
  * @param repository `HOST/REPO` the image lives in
  * @param digest the image's digest
- * @param options kind (`sig` default) and credentials
+ * @param options kind (`sig` default), signers (one layer each) and credentials
  * @returns the pushed manifest and its tag
  * @throws {CommandError} when skopeo fails; {Error} on an invalid digest
  * @example const signature = await pushSignature(`${registry.host}/staging/app`, index.digest);
@@ -116,11 +140,11 @@ export async function writeSignature(
 export async function pushSignature(
   repository: string,
   digest: string,
-  options: SkopeoOptions & { readonly kind?: SignatureKind } = {},
+  options: SkopeoOptions & { readonly kind?: SignatureKind; readonly signers?: readonly string[] } = {},
 ): Promise<WrittenSignature> {
   const layoutDir = await mkdtemp(join(tmpdir(), "harness-signature-"));
   try {
-    const signature = await writeSignature(layoutDir, repository, digest, options.kind);
+    const signature = await writeSignature(layoutDir, repository, digest, options.kind, options.signers);
     await seedLayout(layoutDir, signature.tag, `${repository}:${signature.tag}`, options);
     return signature;
   } finally {

@@ -60,6 +60,9 @@ describe("promote --diff-base", () => {
       totals: { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 },
       projects: [{ project: "p", verdict: "valid", problems: [], warnings: [], notShown: 0, ...none }],
       unreachable: [],
+      provenance: [],
+      referrers: [],
+      signing: [],
     });
   });
 

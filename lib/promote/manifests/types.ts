@@ -23,6 +23,22 @@ export interface ManifestImage {
   readonly path: readonly PropertyKey[];
 }
 
+/** A certificate identity and its OIDC issuer. */
+export interface AllowedSigner {
+  readonly identity: string;
+  readonly issuer: string;
+}
+
+/** A project's provenance policy (kpromo's `provenance:` block). */
+export interface ProvenancePolicy {
+  /** `require`: only images signed by an allowed signer are promoted; `warn`: others are reported; `off`: no check. */
+  readonly mode: "off" | "warn" | "require";
+  /** Who may have signed or attested a staging image. */
+  readonly signers: readonly AllowedSigner[];
+  /** When not empty: a SLSA provenance attestation by an allowed signer must name one of these builder ids. */
+  readonly builders: readonly string[];
+}
+
 /** Where a part of a manifest was written, so later stages can still point at the text. */
 export type YamlSource = Pick<ParsedYaml, "file" | "locate" | "problemAt">;
 
@@ -38,6 +54,10 @@ export interface Manifest {
   readonly registries: readonly ManifestRegistry[];
   /** Every image entry, in file order. */
   readonly images: readonly ManifestImage[];
+  /** The provenance policy; absent means `off`. */
+  readonly provenance?: ProvenancePolicy;
+  /** The destination registry `--sign` signs in (and only there), when one is set; else every destination. */
+  readonly signingRegistry?: string;
   /** Locates paths of {@link Manifest.registries} in {@link Manifest.file}. */
   readonly registriesSource: YamlSource;
   /** Locates paths such as `[...image.path, "dmap", digest]` in {@link Manifest.imagesFile}. */

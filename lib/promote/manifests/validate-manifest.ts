@@ -8,9 +8,10 @@ import {
   ImagesFileSchema,
   ThinManifestSchema,
   type ImageEntry,
+  type ProvenanceEntry,
   type RegistryEntry,
 } from "./schema";
-import type { Manifest, ManifestImage, ManifestRegistry } from "./types";
+import type { Manifest, ManifestImage, ManifestRegistry, ProvenancePolicy } from "./types";
 
 /** A manifest built from parsed files, or why it could not be: every problem in those files. */
 export interface ValidatedManifest {
@@ -49,6 +50,7 @@ export function validateThinManifest(
   const imagesValue = checkShape(imagesFile, ImagesFileSchema, problems);
   const registries = manifestValue ? registriesOf(manifestFile, manifestValue.registries, found) : undefined;
   const images = imagesValue !== undefined ? imagesOf(imagesFile, imagesValue ?? [], [], found) : undefined;
+  const policies = manifestValue && registries ? policiesOf(manifestFile, manifestValue, registries, problems) : undefined;
   if (problems.length > 0 || !registries || !images) return { problems, warnings };
   return {
     manifest: {
@@ -57,6 +59,7 @@ export function validateThinManifest(
       imagesFile: imagesFile.file,
       registries,
       images,
+      ...policies,
       registriesSource: manifestFile,
       imagesSource: imagesFile,
     },
@@ -80,6 +83,7 @@ export function validateFatManifest(project: string, file: ParsedYaml): Validate
   if (!value) return { problems, warnings };
   const registries = registriesOf(file, value.registries, { problems, warnings });
   const images = imagesOf(file, value.images ?? [], ["images"], { problems, warnings });
+  const policies = policiesOf(file, value, registries, problems);
   if (problems.length > 0) return { problems, warnings };
   return {
     manifest: {
@@ -88,6 +92,7 @@ export function validateFatManifest(project: string, file: ParsedYaml): Validate
       imagesFile: file.file,
       registries,
       images,
+      ...policies,
       registriesSource: file,
       imagesSource: file,
     },
@@ -156,6 +161,30 @@ function registriesOf(parsed: ParsedYaml, entries: readonly RegistryEntry[], fou
     problems.push(parsed.problemAt(["registries"], "exactly one registry must have src: true (found none)"));
   }
   return registries;
+}
+
+/** The provenance policy and signing registry of a manifest, checked: a policy that checks needs signers. */
+function policiesOf(
+  parsed: ParsedYaml,
+  value: { provenance?: ProvenanceEntry; signing?: { registry: string } },
+  registries: readonly ManifestRegistry[],
+  problems: Problem[],
+): Pick<Manifest, "provenance" | "signingRegistry"> {
+  const policies: { provenance?: ProvenancePolicy; signingRegistry?: string } = {};
+  if (value.provenance) {
+    const { mode, signers = [], builders = [] } = value.provenance;
+    if (mode !== "off" && signers.length === 0) {
+      problems.push(parsed.problemAt(["provenance", "mode"], `mode ${mode} needs at least one entry in provenance.signers`));
+    }
+    policies.provenance = { mode, signers, builders };
+  }
+  if (value.signing) {
+    const name = value.signing.registry;
+    if (!registries.some((registry) => !registry.src && registry.name === name)) {
+      problems.push(parsed.problemAt(["signing", "registry"], "must be one of the destination registries of this manifest"));
+    } else policies.signingRegistry = name;
+  }
+  return policies;
 }
 
 function imagesOf(

@@ -6,6 +6,8 @@ export interface RefusedTag {
   readonly tag: string;
   /** The digest the destination tag points to now. */
   readonly current: string;
+  /** Why, when it is not the plain rule that tags are never moved (e.g. a signature tag that would lose signatures). */
+  readonly reason?: string;
 }
 
 /** What will be done for one (destination repository, digest). */
@@ -25,6 +27,8 @@ export interface EdgeDecision {
   readonly presentTags: readonly string[];
   /** Wanted tags refused because they point elsewhere, sorted by tag. */
   readonly refusedTags: readonly RefusedTag[];
+  /** Signature tags moved to this digest, from the digest they pointed to (it held a subset of its signatures). */
+  readonly movedTags?: readonly RefusedTag[];
   /** Why the edge failed (only for `fail`). */
   readonly error?: string;
   /** For `fail`: the registry host that could not be reached, when that is why (so reports can say it once per host). */

@@ -4,10 +4,14 @@
  * {@link recordTagList} or {@link recordHead}; the planner never talks to a registry itself.
  */
 
-/** A read the planner needs: a repository's tag list, or a manifest HEAD by tag or by digest. */
+/**
+ * A read the planner needs: a repository's tag list, a manifest HEAD by tag or by digest, or the child manifests
+ * of an index (a GET, asked for only where the source holds signature tags of digests no entry promotes).
+ */
 export type Read =
   | { readonly kind: "tags"; readonly repository: string }
-  | { readonly kind: "head"; readonly repository: string; readonly reference: string };
+  | { readonly kind: "head"; readonly repository: string; readonly reference: string }
+  | { readonly kind: "children"; readonly repository: string; readonly reference: string };
 
 /** What is known about one repository. */
 export interface RepositoryObservation {
@@ -24,6 +28,8 @@ export interface RepositoryObservation {
   readonly present: Set<string>;
   /** Digests known to be absent (a HEAD by digest answered 404). */
   readonly absent: Set<string>;
+  /** Manifest digest → the digests of its child manifests (empty for an image), once read. */
+  readonly children: Map<string, readonly string[]>;
 }
 
 /** Observations of every repository read so far, keyed by repository (`host[:port]/path`). */
@@ -129,6 +135,32 @@ export function recordHead(observations: Observations, read: Read, digest: strin
 }
 
 /**
+ * Records the child manifests of a manifest (the answer to a `children` read).
+ *
+ * @param observations changed in place
+ * @param read the `children` read that was made
+ * @param children the digests of the manifest's children (empty for an image manifest)
+ * @throws Error when `read` is not a `children` read
+ */
+export function recordChildren(observations: Observations, read: Read, children: readonly string[]): void {
+  if (read.kind !== "children") throw new Error(`recordChildren needs a children read, got ${read.kind}`);
+  const journal = journalOf(observations);
+  journal.repositories.push(read.repository);
+  journal.references.push(childrenKey(read.reference));
+  observationOf(observations, read.repository).children.set(read.reference, children);
+}
+
+/**
+ * The journal's and the planner's key for a `children` read of `digest` (kept apart from a HEAD of the same digest).
+ *
+ * @param digest the manifest digest
+ * @returns `children:<digest>`
+ */
+export function childrenKey(digest: string): string {
+  return `children:${digest}`;
+}
+
+/**
  * Whether `digest` is in `repository`, from what has been observed.
  *
  * @returns `"unknown"` until a HEAD or the extension settles it
@@ -144,7 +176,7 @@ export function digestState(observations: Observations, repository: string, dige
 function observationOf(observations: Observations, repository: string): RepositoryObservation {
   let observation = observations.get(repository);
   if (!observation) {
-    observation = { listed: false, complete: false, tags: new Map(), present: new Set(), absent: new Set() };
+    observation = { listed: false, complete: false, tags: new Map(), present: new Set(), absent: new Set(), children: new Map() };
     observations.set(repository, observation);
   }
   return observation;

@@ -33,8 +33,8 @@ export function readsNeeded(edges: readonly PromotionEdge[], observations: Obser
 /**
  * A stable text for a read, e.g. `head 127.0.0.1:5000/foo sha256:…`, for sorting, deduplicating and messages.
  *
- * @returns `tags <repository>` or `head <repository> <reference>`
+ * @returns `tags <repository>`, `head <repository> <reference>` or `children <repository> <digest>`
  */
 export function readKey(read: Read): string {
-  return read.kind === "tags" ? `tags ${read.repository}` : `head ${read.repository} ${read.reference}`;
+  return read.kind === "tags" ? `tags ${read.repository}` : `${read.kind} ${read.repository} ${read.reference}`;
 }

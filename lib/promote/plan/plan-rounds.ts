@@ -1,6 +1,6 @@
 import { assessEdge, type EdgeDecision } from "./assess-edge";
 import { compareText, type PromotionEdge } from "./edges";
-import { observationJournal, type Observations, type Read } from "./observations";
+import { childrenKey, observationJournal, type Observations, type Read } from "./observations";
 import { expandSignatureEdges, type ExpandedEdges } from "./signature-edges";
 
 /** The outcome of one planning round: the reads still needed, or (when none are) every decision. */
@@ -56,10 +56,11 @@ export function planRound(edges: readonly PromotionEdge[], observations: Observa
   const state = stateFor(edges, observations);
   const byRepository = new Map<string, Map<string, Read>>();
   const add = (read: Read): void => {
-    if (read.kind !== "head") return;
+    if (read.kind === "tags") return;
     let references = byRepository.get(read.repository);
     if (!references) byRepository.set(read.repository, (references = new Map()));
-    if (!references.has(read.reference)) references.set(read.reference, read);
+    const key = read.kind === "children" ? childrenKey(read.reference) : read.reference;
+    if (!references.has(key)) references.set(key, read);
   };
   if (state.expanded === undefined || state.expanded.needs.length > 0) {
     state.expanded = expandSignatureEdges(edges, observations);

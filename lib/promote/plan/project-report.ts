@@ -64,7 +64,7 @@ export function projectReports(decisions: readonly EdgeDecision[]): ProjectRepor
           destination,
           digest,
           tags: [refusal.tag],
-          message: `${destination}:${refusal.tag} points to ${refusal.current}; tags are never moved`,
+          message: `${destination}:${refusal.tag} points to ${refusal.current}; ${refusal.reason ?? "tags are never moved"}`,
         });
       }
     }

@@ -2,32 +2,35 @@ import { sourcesOf } from "./assess-edge";
 import { addClaim, compareEdges, compareText, finishEdges, type MutableEdge, type PromotionEdge } from "./edges";
 import type { Observations, Read } from "./observations";
 
-/** Suffixes of the cosign tag scheme: `sha256-<hex>.sig` (signatures) and `.att` (attestations). */
-export const SIGNATURE_TAG_SUFFIXES = [".sig", ".att"] as const;
+/** Suffixes of the cosign tag scheme: `sha256-<hex>.sig` (signatures), `.att` (attestations) and `.sbom` (SBOMs). */
+export const SIGNATURE_TAG_SUFFIXES = [".sig", ".att", ".sbom"] as const;
 
 /**
  * The signature and attestation tag names of a digest in the cosign tag scheme.
  *
  * @param digest `sha256:<hex>`
- * @returns e.g. `["sha256-<hex>.sig", "sha256-<hex>.att"]`
+ * @returns e.g. `["sha256-<hex>.sig", "sha256-<hex>.att", "sha256-<hex>.sbom"]`
  */
 export function signatureTagsOf(digest: string): string[] {
   const name = digest.replace(":", "-");
   return SIGNATURE_TAG_SUFFIXES.map((suffix) => `${name}${suffix}`);
 }
 
-/** The edges with signature edges added, and the source HEADs still needed to find more. */
+/** The edges with signature edges added, and the source reads still needed to find more. */
 export interface ExpandedEdges {
-  /** The given edges plus one edge per signature/attestation found (merged when they coincide), sorted. */
+  /** The given edges plus one edge per signature/attestation/SBOM tag found (merged when they coincide), sorted. */
   readonly edges: readonly PromotionEdge[];
-  /** HEADs of source signature tags whose digest is not known yet. */
+  /** HEADs of source signature tags whose digest is not known yet, and children reads of promoted indexes. */
   readonly needs: readonly Read[];
 }
 
 /**
- * Adds the signature and attestation edges of promoted digests: a `sha256-<hex>.sig` or `.att` tag of a
- * promoted digest found in the SOURCE tag list is copied to each of the digest's destinations under the same
- * tag name, as the manifest that tag points to. When several sources have the tag, the first (sorted) wins.
+ * Adds the cosign tag edges of promoted digests: a `sha256-<hex>.sig`, `.att` or `.sbom` tag of a promoted digest,
+ * or of a child manifest of a promoted index (`cosign sign --recursive`), found in the SOURCE tag list is copied
+ * to each of the digest's destinations under the same tag name, as the manifest that tag points to. When several
+ * sources have the tag, the first (sorted) wins. An index's children are read only in a source that holds
+ * signature tags or referrers fallback indexes of digests no entry promotes (they may be children; the referrers
+ * of children are carried by `carryReferrers` from the same observations); elsewhere no extra read is made.
  *
  * @param edges the promotion edges (from buildEdges)
  * @param observations every source repository must be listed
@@ -41,31 +44,53 @@ export function expandSignatureEdges(edges: readonly PromotionEdge[], observatio
     if (!index) signaturesBySource.set(source, (index = signatureIndex(observations, source)));
     return index;
   };
+  const promoted = promotedBySource(edges);
+  const orphansIn = new Map<string, boolean>();
+  const hasOrphans = (source: string): boolean => {
+    let known = orphansIn.get(source);
+    if (known === undefined) {
+      const own = promoted.get(source);
+      const signed = [...signaturesIn(source).keys(), ...referredDigests(observations, source)];
+      orphansIn.set(source, (known = signed.some((digest) => !own?.has(digest))));
+    }
+    return known;
+  };
   // Only signature edges are assembled; base edges are left as they are unless a signature coincides with one.
   const assembled = new Map<string, MutableEdge>();
   const needs = new Map<string, Read>();
   for (const edge of edges) {
     if (edge.signatureOf !== undefined) continue;
     // Most digests are unsigned: one map lookup settles them without building any tag name or list.
-    if (edge.claims.length === 1 && !signaturesIn(edge.claims[0]!.source).has(edge.digest)) continue;
+    const single = edge.claims.length === 1 ? edge.claims[0]!.source : undefined;
+    if (single !== undefined && !signaturesIn(single).has(edge.digest) && !hasOrphans(single)) continue;
     const sources = sourcesOf(edge);
-    const found = sources.map((source) => signaturesIn(source).get(edge.digest));
-    for (const tag of signatureTagsOf(edge.digest)) {
-      const at = found.findIndex((tags) => tags?.includes(tag));
-      if (at < 0) continue;
-      const source = sources[at]!;
-      const digest = listedTags(observations, source).get(tag);
-      if (digest === undefined) {
-        needs.set(`${source}:${tag}`, { kind: "head", repository: source, reference: tag });
-        continue;
-      }
-      for (const claim of edge.claims) {
-        addClaim(assembled, {
-          destination: edge.destination,
-          digest,
-          claim: { project: claim.project, source, tags: [tag] },
-          signatureOf: edge.digest,
-        });
+    const signed = [edge.digest];
+    for (const source of sources) {
+      if (!hasOrphans(source)) continue;
+      const children = observations.get(source)?.children.get(edge.digest);
+      if (children === undefined) needs.set(`${source}:children:${edge.digest}`, { kind: "children", repository: source, reference: edge.digest });
+      else for (const child of children) if (!signed.includes(child) && signaturesIn(source).has(child)) signed.push(child);
+    }
+    for (const digest of signed) {
+      const found = sources.map((source) => signaturesIn(source).get(digest));
+      for (const tag of signatureTagsOf(digest)) {
+        const at = found.findIndex((tags) => tags?.includes(tag));
+        if (at < 0) continue;
+        const source = sources[at]!;
+        const target = listedTags(observations, source).get(tag);
+        if (target === undefined) {
+          needs.set(`${source}:${tag}`, { kind: "head", repository: source, reference: tag });
+          continue;
+        }
+        for (const claim of edge.claims) {
+          addClaim(assembled, {
+            destination: edge.destination,
+            digest: target,
+            claim: { project: claim.project, source, tags: [tag] },
+            // The promoted image, also for a child's signature: it travels, and is held back, with its index.
+            signatureOf: edge.digest,
+          });
+        }
       }
     }
   }
@@ -81,6 +106,31 @@ export function expandSignatureEdges(edges: readonly PromotionEdge[], observatio
   }
   const kept = replaced.size === 0 ? edges : edges.filter((edge) => !replaced.has(edge));
   return { edges: mergeSorted(kept, finishEdges(assembled.values())), needs: [...needs.values()] };
+}
+
+/** Digests that have a referrers fallback index (`sha256-<hex>` tag) in a repository. */
+function referredDigests(observations: Observations, repository: string): string[] {
+  const digests: string[] = [];
+  for (const tag of listedTags(observations, repository).keys()) {
+    if (FALLBACK_TAG.test(tag)) digests.push(`sha256:${tag.slice("sha256-".length)}`);
+  }
+  return digests;
+}
+
+const FALLBACK_TAG = /^sha256-[0-9a-f]{64}$/;
+
+/** The digests each source repository promotes (base edges only). */
+function promotedBySource(edges: readonly PromotionEdge[]): Map<string, Set<string>> {
+  const promoted = new Map<string, Set<string>>();
+  for (const edge of edges) {
+    if (edge.signatureOf !== undefined) continue;
+    for (const claim of edge.claims) {
+      let digests = promoted.get(claim.source);
+      if (!digests) promoted.set(claim.source, (digests = new Set()));
+      digests.add(edge.digest);
+    }
+  }
+  return promoted;
 }
 
 /** A source's signature tags by the digest they sign: `sha256-<hex>.sig` → `sha256:<hex>`. */

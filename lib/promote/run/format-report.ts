@@ -48,6 +48,20 @@ export function formatReport(report: RunReport): string {
     lines.push("Validated offline: no registry was contacted");
     return `${lines.join("\n")}\n`;
   }
+  for (const item of report.provenance ?? []) {
+    if (item.outcome === "verified") continue;
+    lines.push(`${item.outcome === "held" ? "HELD" : "WARN"} ${item.project}: ${item.image}: provenance (${item.mode}): ${item.message}`);
+  }
+  for (const item of report.referrers ?? []) {
+    const what = `${item.referrers.length} referrer(s) of ${item.destination}@${item.digest}`;
+    if (item.outcome === "failed") lines.push(`FAILED referrers of ${item.destination}@${item.digest}: ${item.message}`);
+    else lines.push(`${item.outcome === "missing" ? "would carry" : "carried"} ${what}`);
+  }
+  for (const item of report.signing ?? []) {
+    if (item.outcome === "failed") lines.push(`FAILED signing ${item.destination}@${item.digest}: ${item.message}`);
+    else if (item.outcome === "would sign") lines.push(`would sign ${item.destination}@${item.digest}`);
+    else lines.push(`signed ${item.destination}@${item.digest} (${item.wrote.join(", ")})`);
+  }
   const t = report.totals;
   lines.push(
     `${dry ? "Dry run (nothing written; pass --confirm to promote)" : "Promotion"}: ` +

@@ -2,7 +2,9 @@ import type { RegistryClient } from "../../registry/client";
 import { createLimiter } from "../../registry/limit";
 import { parseRepository } from "../../registry/reference";
 import type { PromotionEdge } from "../plan/edges";
-import { emptyObservations, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
+import { RegistryError } from "../../registry/errors";
+import { manifestContents } from "../../registry/manifest-contents";
+import { emptyObservations, recordChildren, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
 import { SIGNATURE_TAG_SUFFIXES } from "../plan/signature-edges";
 import { readKey, readsNeeded } from "../plan/plan-reads";
 import type { Progress } from "../progress";
@@ -85,15 +87,17 @@ export async function observeRegistries(
 }
 
 /**
- * Which listed tags the planner can ever look at: those some edge wants, and cosign signature and attestation
- * tags (`sha256-<hex>.sig`/`.att`), whose edges only appear once a source is read. A repository with millions of
- * other tags then costs the memory of these alone.
+ * Which listed tags the planner can ever look at: those some edge wants, cosign signature, attestation and SBOM
+ * tags (`sha256-<hex>.sig`/`.att`/`.sbom`) and referrers fallback indexes (`sha256-<hex>`), whose edges only
+ * appear once a source is read. A repository with millions of other tags then costs the memory of these alone.
  */
 function tagsWorthKeeping(edges: readonly PromotionEdge[]): (tag: string) => boolean {
   const wanted = new Set<string>();
   for (const edge of edges) for (const tag of edge.tags) wanted.add(tag);
-  return (tag) => wanted.has(tag) || (tag.startsWith("sha256-") && SIGNATURE_TAG_SUFFIXES.some((suffix) => tag.endsWith(suffix)));
+  return (tag) => wanted.has(tag) || ATTACHMENT_TAG.test(tag);
 }
+
+const ATTACHMENT_TAG = new RegExp(`^sha256-[0-9a-f]{64}(${SIGNATURE_TAG_SUFFIXES.map((suffix) => suffix.replace(".", "\\.")).join("|")})?$`);
 
 async function perform(client: RegistryClient, observations: Observations, read: Read, keep: (tag: string) => boolean): Promise<void> {
   const repository = parseRepository(read.repository);
@@ -101,6 +105,16 @@ async function perform(client: RegistryClient, observations: Observations, read:
     const list = await client.listTags(repository, { keep });
     const digestTags = list.manifests && new Map([...list.manifests].map(([digest, info]) => [digest, info.tags]));
     recordTagList(observations, read.repository, list.tags, digestTags);
+    return;
+  }
+  if (read.kind === "children") {
+    // A digest staging no longer holds has no children to find signatures for; its edge settles the rest.
+    const raw = await client.getManifest(repository, read.reference).catch((error: unknown) => {
+      if (error instanceof RegistryError && error.status === 404) return undefined;
+      throw error;
+    });
+    const contents = raw && manifestContents(raw.bytes, raw.mediaType);
+    recordChildren(observations, read, contents?.kind === "index" ? contents.children.map((child) => child.digest) : []);
     return;
   }
   const head = await client.headManifest(repository, read.reference);

@@ -6,8 +6,14 @@ import { decidePlan } from "../plan/decide-plan";
 import { buildEdges, type PromotionEdge } from "../plan/edges";
 import { projectReports, type PlanItem, type ProjectReport } from "../plan/project-report";
 import type { Progress } from "../progress";
+import { checkProvenance, type ProvenanceItem } from "../provenance/check-provenance";
+import { signPromoted, type SignPromotedOptions, type SigningItem } from "../signing/sign-promoted";
+import { DEFAULT_REFERRER_ARTIFACT_TYPES } from "../../sigstore/media-types";
+import type { EvidenceVerifier } from "../../sigstore/verify-evidence";
+import { carryReferrers, type ReferrerItem } from "./carry-referrers";
 import { executePlan, type ExecutionTotals } from "./execute-plan";
 import { observeRegistries } from "./observe-registries";
+import { resolveSignatureMoves } from "./resolve-signature-moves";
 
 /** Options of {@link promote}. */
 export interface PromoteOptions {
@@ -21,6 +27,12 @@ export interface PromoteOptions {
   readonly progress?: Progress;
   /** Images refused before any read (a destination path not the project's alone): left out and reported refused. */
   readonly refusals?: readonly Refusal[];
+  /** Artifact types of OCI referrers carried; default sigstore bundles, in-toto attestations and SBOMs. */
+  readonly referrerArtifactTypes?: readonly string[];
+  /** Verifies staging signatures; needed when a manifest has a provenance policy other than `off`. */
+  readonly verifier?: EvidenceVerifier;
+  /** Sign what is promoted (`--sign`). */
+  readonly signing?: Omit<SignPromotedOptions, "confirm" | "progress" | "concurrency">;
 }
 
 /** Counts over every project of a {@link PromotionReport}. */
@@ -44,6 +56,12 @@ export interface PromotionReport {
   readonly written?: ExecutionTotals;
   /** Per project, sorted by name. */
   readonly projects: readonly ProjectReport[];
+  /** Staging images checked against a provenance policy. */
+  readonly provenance?: readonly ProvenanceItem[];
+  /** Images whose referrers were (or, in a dry run, would be) carried, or failed to be. */
+  readonly referrers?: readonly ReferrerItem[];
+  /** With `--sign`: what was (or would be) signed, or failed to be. */
+  readonly signing?: readonly SigningItem[];
 }
 
 /**
@@ -75,27 +93,48 @@ export async function promote(
     .filter((edge) => !reachable.has(edge))
     .map((edge) => failed(edge, unreadableReason(edge, observed.unreadable), unreachableHost(edge, observed.unreachableHosts)));
 
-  let decisions: EdgeDecision[] = [...plan.decisions, ...unreadableDecisions];
+  let planned = await resolveSignatureMoves(client, plan.decisions);
+  let provenance: ProvenanceItem[] = [];
+  if (manifests.some((manifest) => manifest.provenance !== undefined && manifest.provenance.mode !== "off")) {
+    if (!options.verifier) throw new Error("a manifest has a provenance policy: a verifier (trusted root) is needed");
+    const check = await checkProvenance(client, options.verifier, planned, manifests, observed.observations, { progress: options.progress });
+    planned = check.decisions;
+    provenance = check.items;
+  }
+  let decisions: EdgeDecision[] = planned;
   let written: ExecutionTotals | undefined;
   if (options.confirm) {
-    const execution = await executePlan(client, plan.decisions, {
+    const execution = await executePlan(client, planned, {
       concurrency: options.concurrency,
       progress: options.progress,
     });
     written = execution.totals;
-    decisions = decisions.map((decision) => {
+    decisions = planned.map((decision) => {
       const error = execution.failures.get(decision);
       return error === undefined ? decision : failed(decision.edge, error, execution.unreachable.get(decision));
     });
   }
-  const projects = withRefusedItems(projectReports(decisions), refused);
+  const referrers = await carryReferrers(client, decisions, observed.observations, {
+    confirm: options.confirm,
+    artifactTypes: options.referrerArtifactTypes ?? DEFAULT_REFERRER_ARTIFACT_TYPES,
+    concurrency: options.concurrency,
+    progress: options.progress,
+  });
+  const signing = options.signing
+    ? await signPromoted(client, decisions, manifests, { ...options.signing, confirm: options.confirm, progress: options.progress })
+    : [];
+  const projects = withRefusedItems(projectReports([...decisions, ...unreadableDecisions]), refused);
   const totals = countItems(projects);
   return {
     mode: options.confirm ? "confirm" : "dry-run",
-    ok: totals.failed === 0 && totals.refused === 0,
+    ok: totals.failed === 0 && totals.refused === 0
+      && referrers.every((item) => item.outcome !== "failed") && signing.every((item) => item.outcome !== "failed"),
     totals,
     ...(written ? { written } : {}),
     projects,
+    provenance,
+    referrers,
+    signing,
   };
 }
 

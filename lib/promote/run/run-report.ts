@@ -47,6 +47,12 @@ export interface RunReport {
   readonly projects: readonly ProjectRunReport[];
   /** Hosts that could not be reached, each once, with the edges it cost and the first error seen. */
   readonly unreachable: readonly (UnreachableCount & { readonly error: string })[];
+  /** Staging images checked against a provenance policy. */
+  readonly provenance: NonNullable<PromotionReport["provenance"]>;
+  /** Images whose referrers were (or, in a dry run, would be) carried, or failed to be. */
+  readonly referrers: NonNullable<PromotionReport["referrers"]>;
+  /** Promoted images signed (or, in a dry run, to sign), or that failed to be. */
+  readonly signing: NonNullable<PromotionReport["signing"]>;
 }
 
 /**
@@ -94,12 +100,17 @@ export function runReport(validation: TreeValidation, promotion: PromotionReport
   const totals = promotion?.totals ?? { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 };
   return {
     mode: promotion?.mode ?? "validate-only",
-    ok: verdicts.invalid === 0 && validation.problems.length === 0 && validation.refusals.length === 0 && totals.failed === 0 && totals.refused === 0,
+    ok:
+      verdicts.invalid === 0 && validation.problems.length === 0 && validation.refusals.length === 0 &&
+      totals.failed === 0 && totals.refused === 0 && (promotion?.ok ?? true),
     verdicts,
     totals,
     ...(promotion?.written ? { written: promotion.written } : {}),
     projects,
     unreachable: [...unreachable.values()].sort((a, b) => (a.host < b.host ? -1 : 1)),
+    provenance: promotion?.provenance ?? [],
+    referrers: promotion?.referrers ?? [],
+    signing: promotion?.signing ?? [],
   };
 }
 

@@ -3,6 +3,7 @@ import { decidePlan } from "../../../lib/promote/plan/decide-plan";
 import { buildEdges, type PromotionEdge } from "../../../lib/promote/plan/edges";
 import {
   emptyObservations,
+  recordChildren,
   recordHead,
   recordTagList,
   type Observations,
@@ -30,7 +31,7 @@ function manifest(project: string, src: string, dests: string[], images: Record<
 }
 
 /** Registries as they are: repository → tag → digest, and untagged digests. */
-type World = Record<string, { tags?: Record<string, string>; untagged?: string[] }>;
+type World = Record<string, { tags?: Record<string, string>; untagged?: string[]; children?: Record<string, string[]> }>;
 
 /** Plays the network layer: answers every read from `world` until the planner needs nothing more. */
 function observe(edges: PromotionEdge[], world: World, extension = false): { observations: Observations; reads: string[] } {
@@ -53,6 +54,8 @@ function answer(observations: Observations, world: World, read: Read, extension:
     for (const digest of repo.untagged ?? []) digestTags.set(digest, []);
     for (const [tag, digest] of Object.entries(tags)) digestTags.set(digest, [...(digestTags.get(digest) ?? []), tag]);
     recordTagList(observations, read.repository, Object.keys(tags), extension ? digestTags : undefined);
+  } else if (read.kind === "children") {
+    recordChildren(observations, read, repo.children?.[read.reference] ?? []);
   } else if (read.reference.startsWith("sha256:")) {
     const present = Object.values(tags).includes(read.reference) || (repo.untagged ?? []).includes(read.reference);
     recordHead(observations, read, present ? read.reference : undefined);
@@ -184,12 +187,34 @@ describe("decidePlan", () => {
     const { observations, reads } = observe(edges, world);
     expect(reads).toContain(`head ${SRC}/foo ${SIG}`);
     expect(reads).not.toContain(`head ${SRC}/foo sha256-${"9".repeat(64)}.sig`);
+    // The unclaimed signature might belong to a child of A: A's children are read once, and it is not one.
+    expect(reads).toContain(`children ${SRC}/foo ${A}`);
     const plan = decidePlan(edges, observations);
     expect(plan.decisions.map((d) => [d.edge.digest, d.action, d.addTags, d.edge.signatureOf])).toEqual([
       [A, "copy", ["1.0"], undefined],
       [S, "copy", [SIG], A],
       [C, "copy", [ATT], A],
     ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)));
+  });
+
+  it("carries the .sig and .sbom tags of an index's children (cosign sign --recursive)", () => {
+    const child = D("e");
+    const childSig = `sha256-${"e".repeat(64)}.sig`;
+    const sbom = `sha256-${"a".repeat(64)}.sbom`;
+    const world: World = { [`${SRC}/foo`]: { tags: { "1.0": A, [childSig]: S, [sbom]: C }, untagged: [child], children: { [A]: [child, B] } } };
+    const edges = buildEdges([manifest("p", SRC, [PROD], { foo: { [A]: ["1.0"] } })]);
+    const plan = decidePlan(edges, observe(edges, world).observations);
+    expect(plan.decisions.map((d) => [d.edge.digest, d.addTags, d.edge.signatureOf])).toEqual([
+      [A, ["1.0"], undefined],
+      [S, [childSig], A],
+      [C, [sbom], A],
+    ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)));
+  });
+
+  it("reads no children where every signature tag of the source belongs to a promoted digest", () => {
+    const world: World = { [`${SRC}/foo`]: { tags: { "1.0": A, [SIG]: S } } };
+    const edges = buildEdges([manifest("p", SRC, [PROD], { foo: { [A]: ["1.0"] } })]);
+    expect(observe(edges, world).reads.filter((read) => read.startsWith("children"))).toEqual([]);
   });
 
   it("reports per project, sorted: copied, tagged, skipped, refused, failed", () => {

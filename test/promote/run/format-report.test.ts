@@ -8,7 +8,7 @@ const project = (name: string, extra: Partial<ProjectRunReport>): ProjectRunRepo
 });
 const report = (projects: ProjectRunReport[], extra: Partial<RunReport> = {}): RunReport => ({
   mode: "dry-run", ok: false, verdicts: { valid: projects.length, warnings: 0, invalid: 0 },
-  totals: { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 }, projects, unreachable: [], ...extra,
+  totals: { copied: 0, tagged: 0, skipped: 0, refused: 0, failed: 0 }, projects, unreachable: [], provenance: [], referrers: [], signing: [], ...extra,
 });
 
 describe("formatReport", () => {
