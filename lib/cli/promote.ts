@@ -16,9 +16,11 @@ import { strictProblems, validateFatFile, validateThinTree, type TreeValidation 
 import { createProgress } from "../promote/progress";
 import { formatReport } from "../promote/run/format-report";
 import { formatInvalidInputMarkdown, formatReportMarkdown } from "../promote/run/format-report-markdown";
+import { DEFAULT_PASSES } from "../promote/run/execute-plan";
 import { promote, type PromotionReport } from "../promote/run/promote";
 import { runReport, type RunReport } from "../promote/run/run-report";
 import { RegistryClient } from "../registry/client";
+import { DEFAULT_BLOB_ATTEMPTS } from "../registry/copy";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
 import { runMain } from "./run-main";
@@ -77,7 +79,7 @@ function buildCommand(): Command {
     .option(
       "--max-rps <n>",
       "requests per second per registry host, every request counted (reads, token requests, redirects); " +
-        "halved on each 429 and restored gradually; a Retry-After pauses the whole host",
+        "cut by a quarter on 429s and regrown steadily",
       positiveRate,
       DEFAULT_MAX_RPS,
     )
@@ -112,9 +114,15 @@ any problem with --strict or --validate-only; no registry was contacted).
 
 ${CREDENTIALS_HELP}
 
-Limits, per registry host: --max-rps requests per second (default 50, bursts of a fifth of that); at most
-max(64, 8 × --concurrency) requests in flight; on a 429 the host's rate is halved (down to 1/s) and grows back
-by a tenth of --max-rps every 5 s without a 429.
+Limits, per registry host (defaults from Artifact Registry's quota of 1,000 requests/s per region and project):
+--max-rps requests per second, every request counted (default ${DEFAULT_MAX_RPS}, a quarter of that quota; bursts of a
+fifth of a second's worth); at most max(${DEFAULT_MAX_IN_FLIGHT_PER_HOST}, 8 × --concurrency) requests in flight. A 429 cuts the host's rate
+by a quarter (once per second at most, down to 1/s) and the rate grows back by a tenth of --max-rps every second, so
+it settles while 429s keep coming and is back to --max-rps seconds after they stop. A Retry-After is waited out by
+the request that got it; the whole host pauses only when most of its answers of the last 2 s are 429s. Failed
+requests are retried (blobs restarted up to ${DEFAULT_BLOB_ATTEMPTS} times); images that still failed on transient errors are
+retried in up to ${DEFAULT_PASSES - 1} later passes. A destination that stops reading is cut out of the shared source stream after
+--timeout and fails alone.
 
 Signatures: cosign's sha256-<hex>.sig/.att/.sbom tags of every promoted digest and of an index's children are
 carried (a .sig whose staging manifest holds every layer of the destination's is moved to it; one that would drop

@@ -1,9 +1,12 @@
 /**
- * Per-host admission for registry requests: a token bucket (requests per second with a small burst), a cap
- * on requests in flight, and AIMD on 429s — the host's rate is halved (floor 1 rps, or lower when the
- * configured rate is lower) and climbs back by a fixed step after each quiet period; a `Retry-After` pauses
- * the whole host, not only the request that received it. Time comes from an injectable clock so the
- * behaviour is testable without real waiting.
+ * Per-host admission for registry requests: a token bucket (requests per second with a small burst), a cap on
+ * requests in flight, and additive-increase/multiplicative-decrease on 429s. Each 429 cuts the host's rate by a
+ * factor (at most once per cooldown: the 429s of one moment answer requests sent at one rate), and the rate grows
+ * back steadily all the time, so under 429s that keep coming it settles where one cut per cooldown balances a
+ * cooldown's growth, and once they stop it is back at the maximum within seconds. A `Retry-After` is honoured by
+ * the request that received it (the transport waits it out); the whole host is paused only when most of its recent
+ * answers are 429s — a quota spent, not a stray refusal — and a pause is never extended by the 429s it already
+ * answers. Time comes from an injectable clock so the behaviour is testable without real waiting.
  */
 import type { RequestGate } from "./transport";
 
@@ -25,12 +28,18 @@ export interface HostRateLimitOptions {
   readonly maxInFlightPerHost?: number;
   /** The lowest rate a 429 can cut a host to; default 1 rps (or `maxRps` when that is lower). */
   readonly minRps?: number;
-  /** Time without a 429 after which the rate grows by one step; default 5 s. */
-  readonly recoveryIntervalMs?: number;
-  /** Rate added per recovery interval; default a tenth of `maxRps`. */
+  /** The factor a 429 multiplies the rate by; default 0.75. */
+  readonly cutFactor?: number;
+  /** Rate regained per second, all the time; default a tenth of `maxRps`. */
   readonly recoveryStepRps?: number;
   /** 429s closer together than this cut the rate once, since they answer requests sent at the same rate; default 1 s. */
   readonly cutCooldownMs?: number;
+  /** The window over which the share of 429s among a host's answers is measured; default 2 s. */
+  readonly denseWindowMs?: number;
+  /** The share of 429s in the window from which a `Retry-After` pauses the whole host; default 0.5. */
+  readonly denseShare?: number;
+  /** The fewest 429s in the window that can pause the host; default 4. */
+  readonly denseMinimum?: number;
   /** The clock; default real time. */
   readonly clock?: LimiterClock;
 }
@@ -47,13 +56,18 @@ export interface HostLimitState {
   readonly pausedUntil: number;
 }
 
-/** Default steady rate per host: the issue's 50 requests per second. */
-export const DEFAULT_MAX_RPS = 50;
+/**
+ * Default steady rate per host. Artifact Registry, where production lives, allows 60,000 requests per minute
+ * per region and project (1,000/s) for everyone using it; a quarter of that leaves room for a second run and for
+ * every other user of the project, and is far above what a promotion needs to be limited by the registries'
+ * own speed rather than by this limit.
+ */
+export const DEFAULT_MAX_RPS = 250;
 
 /**
  * Default cap on requests in flight per host. A blob copy holds a download open on the source while its
- * upload runs on the destination, so the cap must exceed twice the blob copies in flight (8 images × 4 blobs
- * by default) or copies between two hosts could each hold one side and wait forever for the other.
+ * upload runs on the destination, so the cap must exceed twice the blob copies in flight (images × 4 blobs)
+ * or copies between two hosts could each hold one side and wait forever for the other.
  */
 export const DEFAULT_MAX_IN_FLIGHT_PER_HOST = 64;
 
@@ -68,15 +82,15 @@ const EPSILON = 1e-9;
 interface HostState {
   rps: number;
   tokens: number;
-  /** Clock time the tokens were last brought up to date. */
+  /** Clock time the tokens and rate were last brought up to date. */
   refilledAt: number;
-  /** Clock time of the last cut or recovery step; recovery is measured from here. */
-  changedAt: number;
   lastCutAt: number;
   pausedUntil: number;
   inFlight: number;
   readonly queue: Array<(release: () => void) => void>;
   wakeScheduled: boolean;
+  /** The window the share of 429s is measured in: when it started, answers (released requests) and 429s since. */
+  window: { start: number; answered: number; throttled: number };
 }
 
 /**
@@ -91,24 +105,31 @@ export class HostRateLimiter implements RequestGate {
   private readonly minRps: number;
   private readonly burst: number;
   private readonly maxInFlight: number;
-  private readonly recoveryIntervalMs: number;
+  private readonly cutFactor: number;
   private readonly recoveryStepRps: number;
   private readonly cutCooldownMs: number;
+  private readonly denseWindowMs: number;
+  private readonly denseShare: number;
+  private readonly denseMinimum: number;
   private readonly clock: LimiterClock;
   private readonly hosts = new Map<string, HostState>();
 
   /**
    * @param options rates, caps and clock, all optional
-   * @throws RangeError when a rate, burst, cap or interval is not a positive finite number (caps and burst: integers)
+   * @throws RangeError when a rate, burst, cap, factor or interval is out of range (caps and burst: positive
+   *   integers; the cut factor and dense share: in (0, 1))
    */
   constructor(options: HostRateLimitOptions = {}) {
     this.maxRps = positive("maxRps", options.maxRps ?? DEFAULT_MAX_RPS);
     this.minRps = Math.min(this.maxRps, positive("minRps", options.minRps ?? 1));
     this.burst = positiveInteger("burst", options.burst ?? Math.max(1, Math.ceil(this.maxRps / 5)));
     this.maxInFlight = positiveInteger("maxInFlightPerHost", options.maxInFlightPerHost ?? DEFAULT_MAX_IN_FLIGHT_PER_HOST);
-    this.recoveryIntervalMs = positive("recoveryIntervalMs", options.recoveryIntervalMs ?? 5000);
+    this.cutFactor = fraction("cutFactor", options.cutFactor ?? 0.75);
     this.recoveryStepRps = positive("recoveryStepRps", options.recoveryStepRps ?? this.maxRps / 10);
     this.cutCooldownMs = nonNegative("cutCooldownMs", options.cutCooldownMs ?? 1000);
+    this.denseWindowMs = positive("denseWindowMs", options.denseWindowMs ?? 2000);
+    this.denseShare = fraction("denseShare", options.denseShare ?? 0.5);
+    this.denseMinimum = positiveInteger("denseMinimum", options.denseMinimum ?? 4);
     this.clock = options.clock ?? REAL_CLOCK;
   }
 
@@ -143,8 +164,9 @@ export class HostRateLimiter implements RequestGate {
   }
 
   /**
-   * Reports a 429 from a host: its rate is halved (at most once per cooldown, never below the floor), unused
-   * tokens are dropped, and with a `Retry-After` nothing more is sent to the host until it has passed.
+   * Reports a 429 from a host: its rate is cut (at most once per cooldown, never below the floor) and unused
+   * tokens are dropped; with a `Retry-After`, the whole host is paused for it only when most of its answers in the
+   * current window are 429s and it is not paused already (the 429s of a pause answer requests sent before it).
    *
    * @param host the host that answered 429
    * @param retryAfterMs the wait the host asked for, if it sent `Retry-After` (already capped by the caller)
@@ -153,14 +175,20 @@ export class HostRateLimiter implements RequestGate {
     const state = this.stateOf(host);
     const now = this.clock.now();
     this.refill(state, now);
+    const window = this.windowOf(state, now);
+    window.throttled++;
     if (now - state.lastCutAt >= this.cutCooldownMs) {
-      state.rps = Math.max(this.minRps, state.rps / 2);
+      state.rps = Math.max(this.minRps, state.rps * this.cutFactor);
       state.lastCutAt = now;
+      state.tokens = 0;
     }
-    state.tokens = 0;
-    if (retryAfterMs !== undefined && retryAfterMs > 0) state.pausedUntil = Math.max(state.pausedUntil, now + retryAfterMs);
-    // The quiet period that earns a recovery step starts when the host may be used again.
-    state.changedAt = Math.max(now, state.pausedUntil);
+    // The 429's own request has been released (its answer read) before it is reported, so it counts in `answered`.
+    const dense = window.throttled >= this.denseMinimum && window.throttled >= this.denseShare * window.answered;
+    if (retryAfterMs !== undefined && retryAfterMs > 0 && dense && now >= state.pausedUntil) {
+      state.pausedUntil = now + retryAfterMs;
+      // The share after the pause is measured afresh.
+      state.window = { start: state.pausedUntil, answered: 0, throttled: 0 };
+    }
     this.pump(host, state);
   }
 
@@ -182,27 +210,29 @@ export class HostRateLimiter implements RequestGate {
     if (state === undefined) {
       const now = this.clock.now();
       state = {
-        rps: this.maxRps, tokens: this.burst, refilledAt: now, changedAt: now, lastCutAt: Number.NEGATIVE_INFINITY,
-        pausedUntil: 0, inFlight: 0, queue: [], wakeScheduled: false,
+        rps: this.maxRps, tokens: this.burst, refilledAt: now, lastCutAt: Number.NEGATIVE_INFINITY,
+        pausedUntil: 0, inFlight: 0, queue: [], wakeScheduled: false, window: { start: now, answered: 0, throttled: 0 },
       };
       this.hosts.set(host, state);
     }
     return state;
   }
 
-  /** Brings tokens and rate up to `now`, applying each recovery step at the moment it falls due. */
+  /** The current share window, started afresh once the last one is over. */
+  private windowOf(state: HostState, now: number): HostState["window"] {
+    if (now - state.window.start >= this.denseWindowMs) state.window = { start: now, answered: 0, throttled: 0 };
+    return state.window;
+  }
+
+  /** Brings tokens and rate up to `now`; a paused host earns neither (a pause must not end in a burst). */
   private refill(state: HostState, now: number): void {
-    while (state.refilledAt < now) {
-      const nextStep = state.rps < this.maxRps ? state.changedAt + this.recoveryIntervalMs : Number.POSITIVE_INFINITY;
-      const until = Math.min(now, nextStep);
-      // A paused host earns nothing: the pause must not end in a burst.
-      const earning = Math.max(0, until - Math.max(state.refilledAt, state.pausedUntil));
-      state.tokens = Math.min(this.burst, state.tokens + (earning * state.rps) / 1000);
-      state.refilledAt = until;
-      if (until !== nextStep) break;
-      state.rps = Math.min(this.maxRps, state.rps + this.recoveryStepRps);
-      state.changedAt = nextStep;
-    }
+    const active = Math.max(0, now - Math.max(state.refilledAt, state.pausedUntil));
+    state.refilledAt = Math.max(state.refilledAt, now);
+    if (active === 0) return;
+    const grown = Math.min(this.maxRps, state.rps + (active * this.recoveryStepRps) / 1000);
+    // The rate grew along the way: the tokens earned are those of the mean rate.
+    state.tokens = Math.min(this.burst, state.tokens + (active * (state.rps + grown)) / 2000);
+    state.rps = grown;
   }
 
   /** Admits waiting requests while the host allows, else arranges to try again when it will. */
@@ -218,6 +248,7 @@ export class HostRateLimiter implements RequestGate {
         if (released) return;
         released = true;
         state.inFlight--;
+        this.windowOf(state, this.clock.now()).answered++;
         this.pump(host, state);
       });
     }
@@ -239,6 +270,11 @@ function positive(name: string, value: number): number {
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be zero or more, got ${value}`);
+  return value;
+}
+
+function fraction(name: string, value: number): number {
+  if (!(value > 0 && value < 1)) throw new RangeError(`${name} must be between 0 and 1, got ${value}`);
   return value;
 }
 

@@ -9,10 +9,11 @@ test("--help explains --max-rps, its default and the per-host limits", async () 
   expect(await runPromoteCli(["--help"], b.io)).toBe(EXIT.ok);
   const help = b.out().replace(/\s+/g, " ");
   expect(help).toContain("--max-rps <n> requests per second per registry host, every request counted (reads, token requests, redirects)");
-  expect(help).toContain("(default: 50)");
-  expect(help).toContain(
-    "Limits, per registry host: --max-rps requests per second (default 50, bursts of a fifth of that); at most max(64, 8 × --concurrency) requests in flight",
-  );
+  expect(help).toContain("(default: 250)");
+  expect(help).toContain("--max-rps requests per second, every request counted (default 250, a quarter of that quota;");
+  expect(help).toContain("at most max(64, 8 × --concurrency) requests in flight");
+  expect(help).toContain("A 429 cuts the host's rate by a quarter (once per second at most, down to 1/s)");
+  expect(help).toContain("retried in up to 2 later passes");
 });
 
 test.each([

@@ -75,12 +75,12 @@ test("a burst goes at once, then requests are spaced at the rate", async () => {
   expect(h.admitted).toEqual([0, 0, 100, 200, 300]);
 });
 
-test("defaults: 50 requests/s with a burst of 10", async () => {
+test("defaults: 250 requests/s (a quarter of Artifact Registry's regional quota) with a burst of 50", async () => {
   const h = harness();
-  for (let i = 0; i < 12; i++) h.request();
+  for (let i = 0; i < 52; i++) h.request();
   await h.clock.advanceTo(1000);
-  expect(h.admitted).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 40]);
-  expect(h.limiter.stateFor("a.example")).toEqual({ rps: 50, inFlight: 12, queued: 0, pausedUntil: 0 });
+  expect(h.admitted).toEqual([...Array<number>(50).fill(0), 4, 8]);
+  expect(h.limiter.stateFor("a.example")).toEqual({ rps: 250, inFlight: 52, queued: 0, pausedUntil: 0 });
 });
 
 test("the in-flight cap holds requests until one is released; a second release of the same slot is ignored", async () => {
@@ -106,65 +106,101 @@ test("hosts are limited separately", async () => {
   expect(h.admitted).toEqual([0, 1000, 0]);
 });
 
-test("a 429 halves the rate once per cooldown, down to the 1 rps floor", () => {
-  const h = harness({ maxRps: 8, cutCooldownMs: 1000 });
+test("a 429 cuts the rate by a quarter once per cooldown, down to the 1 rps floor", () => {
+  const h = harness({ maxRps: 16, cutCooldownMs: 1000, recoveryStepRps: 1e-9 });
   const rates: number[] = [];
   const at = (time: number) => {
     h.clock.time = time;
     h.limiter.throttled("a.example", undefined);
-    rates.push(h.limiter.stateFor("a.example").rps);
+    rates.push(Math.round(h.limiter.stateFor("a.example").rps * 100) / 100);
   };
-  [0, 500, 1000, 2000, 3000, 4000].forEach(at);
-  expect(rates).toEqual([4, 4, 2, 1, 1, 1]);
-  expect(h.limiter.stateFor("b.example").rps).toBe(8);
+  [0, 500, 1000, 2000].forEach(at);
+  for (let t = 3000; t <= 20_000; t += 1000) at(t);
+  expect(rates.slice(0, 4)).toEqual([12, 12, 9, 6.75]);
+  expect(rates.at(-1)).toBe(1);
+  expect(h.limiter.stateFor("b.example").rps).toBe(16);
 });
 
-test("after a quiet period the rate climbs back step by step, never above the maximum", () => {
-  const h = harness({ maxRps: 50, recoveryIntervalMs: 5000, recoveryStepRps: 5 });
+test("the rate grows back steadily, never above the maximum", () => {
+  const h = harness({ maxRps: 40, recoveryStepRps: 4 });
   h.limiter.throttled("a.example", undefined);
   const rateAt = (time: number) => ((h.clock.time = time), h.limiter.stateFor("a.example").rps);
-  expect([rateAt(0), rateAt(4999), rateAt(5000), rateAt(12_000), rateAt(25_000), rateAt(60_000)]).toEqual([25, 25, 30, 35, 50, 50]);
+  expect([rateAt(0), rateAt(1000), rateAt(2500), rateAt(60_000)]).toEqual([30, 34, 40, 40]);
 });
 
-test("another 429 restarts the quiet period", () => {
-  const h = harness({ maxRps: 40, recoveryIntervalMs: 5000, recoveryStepRps: 4 });
-  h.limiter.throttled("a.example", undefined);
-  h.clock.time = 4000;
-  h.limiter.throttled("a.example", undefined);
-  const rateAt = (time: number) => ((h.clock.time = time), h.limiter.stateFor("a.example").rps);
-  expect([rateAt(4000), rateAt(8999), rateAt(9000)]).toEqual([10, 10, 14]);
-});
-
-test("the quiet period after a Retry-After starts when the pause ends", () => {
-  const h = harness({ maxRps: 20, recoveryIntervalMs: 5000, recoveryStepRps: 2 });
-  h.limiter.throttled("a.example", 3000);
-  const rateAt = (time: number) => ((h.clock.time = time), h.limiter.stateFor("a.example").rps);
-  expect([rateAt(5000), rateAt(7999), rateAt(8000)]).toEqual([10, 10, 12]);
+test("under 429s that keep coming the rate settles where one cut per cooldown balances the growth", async () => {
+  const h = harness({ maxRps: 250 });
+  const rates: number[] = [];
+  // Fifty answers a second for two minutes, one in five a 429 with Retry-After: a registry refusing at random.
+  let answered = 0;
+  for (let t = 0; t <= 120_000; t += 100) {
+    for (let i = 0; i < 5; i++) h.request();
+    await h.clock.advanceTo(t + 99);
+    for (const release of h.releases.splice(0)) {
+      release();
+      if (answered++ % 5 === 0) h.limiter.throttled("a.example", 1000);
+    }
+    if (t % 10_000 === 0) rates.push(Math.round(h.limiter.stateFor("a.example").rps));
+  }
+  expect(h.limiter.stateFor("a.example").queued).toBe(0);
+  // Between cuts (a second apart) it grows by 25 and each cut takes a quarter: it swings between 75 and 100 rps,
+  // neither collapsing to the floor nor staying at the maximum, and is never paused (a fifth is not "most").
+  for (const rps of rates.slice(2)) expect(rps).toBeGreaterThanOrEqual(70);
+  for (const rps of rates.slice(2)) expect(rps).toBeLessThanOrEqual(105);
+  expect(h.limiter.stateFor("a.example").pausedUntil).toBe(0);
+  // Once they stop, the maximum is back within seconds: (250 − 75) / 25 = 7 s.
+  h.clock.time = 128_000;
+  expect(h.limiter.stateFor("a.example").rps).toBe(250);
 });
 
 test("a 429 drops the unused burst, so the next request waits for a fresh token at the lower rate", async () => {
-  const h = harness({ maxRps: 10, burst: 5 });
+  const h = harness({ maxRps: 10, burst: 5, recoveryStepRps: 1e-9 });
   h.limiter.throttled("a.example", undefined);
   h.request();
   h.request();
   await h.clock.advanceTo(1000);
-  expect(h.admitted).toEqual([200, 400]);
+  // 7.5 requests a second: one every 133 ms.
+  expect(h.admitted).toEqual([134, 267]);
 });
 
-test("Retry-After pauses every request to the host, queued or new, and only that host", async () => {
+test("a stray Retry-After is the request's alone: the host is not paused", async () => {
   const h = harness({ maxRps: 10, burst: 10 });
-  h.request("a.example");
+  for (let i = 0; i < 8; i++) h.request();
   await h.clock.advanceTo(0);
+  for (const release of h.releases) release();
   h.limiter.throttled("a.example", 3000);
+  h.request();
+  await h.clock.advanceTo(500);
+  expect(h.limiter.stateFor("a.example").pausedUntil).toBe(0);
+  expect(h.admitted.at(-1)).toBeLessThanOrEqual(500);
+});
+
+test("when most answers are 429s, a Retry-After pauses every request to the host, queued or new, and only that host", async () => {
+  const h = harness({ maxRps: 10, burst: 10, recoveryStepRps: 1e-9 });
+  for (let i = 0; i < 4; i++) h.request("a.example");
+  await h.clock.advanceTo(0);
+  for (let i = 0; i < 4; i++) {
+    h.releases[i]!();
+    h.limiter.throttled("a.example", 3000);
+  }
   h.request("a.example");
   h.request("a.example");
   h.request("b.example");
   await h.clock.advanceTo(2999);
-  expect(h.admitted).toEqual([0, undefined, undefined, 0]);
-  expect(h.limiter.stateFor("a.example")).toMatchObject({ pausedUntil: 3000, queued: 2, rps: 5 });
+  expect(h.admitted).toEqual([0, 0, 0, 0, undefined, undefined, 0]);
+  expect(h.limiter.stateFor("a.example")).toMatchObject({ pausedUntil: 3000, queued: 2, rps: 7.5, inFlight: 0 });
   await h.clock.advanceTo(4000);
-  // No tokens are earned while paused: the pause ends without a burst, at the halved rate.
-  expect(h.admitted).toEqual([0, 3200, 3400, 0]);
+  // No tokens are earned while paused: the pause ends without a burst, at the cut rate.
+  expect(h.admitted).toEqual([0, 0, 0, 0, 3134, 3267, 0]);
+});
+
+test("a pause is not extended by the 429s that answer requests sent before it", () => {
+  const h = harness({ maxRps: 10 });
+  for (let i = 0; i < 4; i++) h.limiter.throttled("a.example", 1000);
+  expect(h.limiter.stateFor("a.example").pausedUntil).toBe(1000);
+  h.clock.time = 500;
+  for (let i = 0; i < 10; i++) h.limiter.throttled("a.example", 1000);
+  expect(h.limiter.stateFor("a.example").pausedUntil).toBe(1000);
 });
 
 test.each<[string, HostRateLimitOptions]>([
@@ -173,7 +209,8 @@ test.each<[string, HostRateLimitOptions]>([
   ["burst must be a positive integer, got 1.5", { burst: 1.5 }],
   ["maxInFlightPerHost must be a positive integer, got 0", { maxInFlightPerHost: 0 }],
   ["minRps must be a positive number, got -1", { minRps: -1 }],
-  ["recoveryIntervalMs must be a positive number, got 0", { recoveryIntervalMs: 0 }],
+  ["cutFactor must be between 0 and 1, got 1", { cutFactor: 1 }],
+  ["denseShare must be between 0 and 1, got 0", { denseShare: 0 }],
   ["recoveryStepRps must be a positive number, got NaN", { recoveryStepRps: Number.NaN }],
   ["cutCooldownMs must be zero or more, got -5", { cutCooldownMs: -5 }],
 ])("refused: %s", (message, options) => {
@@ -195,7 +232,7 @@ describe("wired into the transport and the client", () => {
 
   test("a 429 with Retry-After reaches the gate, and the retry waits for the host's pause", async () => {
     const clock = new FakeClock();
-    const limiter = new HostRateLimiter({ maxRps: 10, clock });
+    const limiter = new HostRateLimiter({ maxRps: 10, clock, denseMinimum: 1, recoveryStepRps: 1e-9 });
     const sleeps: number[] = [];
     // The 429 travels a real socket: the fake clock may move only once the retry's wait has begun.
     let retrying!: () => void;
@@ -207,7 +244,7 @@ describe("wired into the transport and the client", () => {
     const done = transport.request({ method: "GET", url: `${origin.url}/v2/` }).then(async (r) => ((status = r.status), await r.discard()));
     await retried;
     await clock.advanceTo(6999);
-    expect([status, sleeps, limiter.stateFor(origin.host)]).toEqual([undefined, [7000], { rps: 5, inFlight: 0, queued: 1, pausedUntil: 7000 }]);
+    expect([status, sleeps, limiter.stateFor(origin.host)]).toEqual([undefined, [7000], { rps: 7.5, inFlight: 0, queued: 1, pausedUntil: 7000 }]);
     await clock.advanceTo(8000);
     await done;
     expect(status).toBe(200);
@@ -277,7 +314,7 @@ describe("wired into the transport and the client", () => {
 describe("admission within a deadline", () => {
   test("a host paused by a long Retry-After refuses a request whose deadline comes first, and forgets it", async () => {
     const clock = new FakeClock();
-    const limiter = new HostRateLimiter({ clock });
+    const limiter = new HostRateLimiter({ clock, denseMinimum: 1 });
     limiter.throttled("r.io", 120_000);
     // The deadline is real time (the caller's); 20 ms is far below the 120 s pause on the fake clock.
     await expect(limiter.acquire("r.io", 20)).rejects.toThrow("not admitted to r.io within 20 ms");
