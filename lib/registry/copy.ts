@@ -10,6 +10,13 @@ import { createLimiter, type Limiter } from "./limit";
 import { manifestContents, type Descriptor } from "./manifest-contents";
 import { formatRepository, type RepositoryRef } from "./reference";
 
+/**
+ * Attempts per blob and destination. An upload streams its body, so the transport cannot resend it: the whole
+ * blob is restarted instead, and under a registry refusing a quarter of all requests each attempt fails one time
+ * in four.
+ */
+export const DEFAULT_BLOB_ATTEMPTS = 6;
+
 /** What happened to one piece of content, for progress displays. */
 export type CopyEvent =
   | { readonly kind: "blob"; readonly digest: string; readonly size: number; readonly outcome: "present" | "mounted" | "uploaded" | "foreign" }
@@ -19,7 +26,7 @@ export type CopyEvent =
 export interface CopyOptions {
   /** Blobs copied at once, across all platforms of an index; default 4. */
   readonly concurrency?: number;
-  /** Attempts per blob (each a fresh source stream and upload session) on retryable errors; default 3. */
+  /** Attempts per blob (each a fresh source stream and upload session) on retryable errors; default {@link DEFAULT_BLOB_ATTEMPTS}. */
   readonly blobAttempts?: number;
   /** Called as each blob and manifest is handled. */
   readonly onEvent?: (event: CopyEvent) => void;
@@ -118,6 +125,28 @@ export async function copyImageToMany(
   digest: string,
   options: CopyToManyOptions = {},
 ): Promise<DestinationResult[]> {
+  return Promise.all(await copyImageToEach(client, source, destinations, digest, options));
+}
+
+/**
+ * Like {@link copyImageToMany}, with each destination's result on its own: a destination's promise settles as soon
+ * as that destination holds the image (or failed), whatever the others are still doing, so its caller can tag it
+ * without waiting for a slow destination. The returned promise settles once the source manifests are read.
+ *
+ * @param client the registry client
+ * @param source repository holding the image
+ * @param destinations repositories to copy into
+ * @param digest the manifest digest
+ * @param options concurrency, retries, progress
+ * @returns one promise per destination, in order; none rejects
+ */
+export async function copyImageToEach(
+  client: RegistryClient,
+  source: RepositoryRef,
+  destinations: readonly RepositoryRef[],
+  digest: string,
+  options: CopyToManyOptions = {},
+): Promise<Promise<DestinationResult>[]> {
   const states: DestinationState[] = destinations.map((destination) => ({
     destination,
     result: { manifestsWritten: 0, manifestsPresent: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 0, bytesUploaded: 0 },
@@ -125,13 +154,14 @@ export async function copyImageToMany(
   const context: CopyContext = {
     client, source,
     limit: createLimiter(options.concurrency ?? 4),
-    attempts: options.blobAttempts ?? 3,
+    attempts: options.blobAttempts ?? DEFAULT_BLOB_ATTEMPTS,
     onEvent: options.onEvent ?? (() => {}),
   };
-  const { raw, writtenIn } = await copyManifest(context, states, digest);
-  return states.map((state): DestinationResult => {
+  const { raw, done } = await copyManifest(context, states, digest);
+  return states.map(async (state, index): Promise<DestinationResult> => {
+    const outcome = await done[index]!;
     if (state.error !== undefined) return { ok: false, error: state.error };
-    if (raw !== undefined && writtenIn.includes(state)) state.result.manifest = raw;
+    if (raw !== undefined && outcome === "written") state.result.manifest = raw;
     return { ok: true, result: state.result };
   });
 }
@@ -145,32 +175,74 @@ export async function copyImageToMany(
  * @param digest the manifest digest
  * @param tag the tag to set
  * @param manifest the manifest's bytes if the caller has them (saves a GET)
- * @throws RegistryError when the PUT fails or the tag resolves to another digest (code `DIGEST_MISMATCH`)
+ * @throws RegistryError when the PUT fails (and the tag does not point at `digest` anyway) or the tag resolves to
+ *   another digest (code `DIGEST_MISMATCH`)
  */
 export async function tagImage(client: RegistryClient, repository: RepositoryRef, digest: string, tag: string, manifest?: RawManifest): Promise<void> {
   const raw = manifest ?? (await client.getManifest(repository, digest));
-  const stored = await client.putManifest(repository, tag, raw.bytes, raw.mediaType);
+  const stored = await writeOrFindInPlace(client, repository, tag, digest, () => client.putManifest(repository, tag, raw.bytes, raw.mediaType));
   if (stored !== digest) throw mismatch(repository, tag, stored, digest);
 }
 
-/** Copies one manifest tree into the live destinations that lack it; returns the manifest and where it was written. */
-async function copyManifest(
-  context: CopyContext,
-  states: readonly DestinationState[],
-  digest: string,
-): Promise<{ raw?: RawManifest; writtenIn: DestinationState[] }> {
+/**
+ * Runs a manifest write; when it fails, looks whether the manifest is in place anyway — another run wrote it at the
+ * same time (distribution rewrites its link files in place, so a concurrent write can fail on a file another has
+ * half-written), or the answer was lost after the registry stored it — and if so counts the write as done.
+ *
+ * @returns the digest the registry stored (the write's answer, or `expected` when found in place)
+ * @throws the write's error when the reference does not hold `expected` after all
+ */
+async function writeOrFindInPlace(
+  client: RegistryClient,
+  repository: RepositoryRef,
+  reference: string,
+  expected: string,
+  write: () => Promise<string>,
+): Promise<string> {
+  try {
+    return await write();
+  } catch (error) {
+    const found = await client.headManifest(repository, reference).catch(() => "absent" as const);
+    if (found !== "absent" && found.digest === expected) return expected;
+    throw error;
+  }
+}
+
+/** A manifest copy under way: the source manifest (when read), and per destination whether it ends up holding it. */
+interface ManifestCopy {
+  /** The source manifest, when some destination lacked it. */
+  readonly raw?: RawManifest;
+  /** Per state of the call, in order: settles with how the destination ended up with the manifest; never rejects. */
+  readonly done: readonly Promise<"present" | "written" | "dropped">[];
+}
+
+/**
+ * Copies one manifest tree into the destinations that lack it. Every destination goes its own way once the
+ * source manifest is read: it writes the manifest as soon as its own blobs (or child manifests) are in, so a slow
+ * or failing destination never holds up the others.
+ */
+async function copyManifest(context: CopyContext, states: readonly DestinationState[], digest: string): Promise<ManifestCopy> {
   const { client, source } = context;
-  const missing: DestinationState[] = [];
-  await Promise.all(live(states).map(async (state) => {
+  const present = await Promise.all(states.map(async (state) => {
+    if (state.error !== undefined) return undefined;
     try {
-      if ((await client.headManifest(state.destination, digest)) === "absent") return void missing.push(state);
-      state.result.manifestsPresent++;
-      context.onEvent({ kind: "manifest", digest, outcome: "present" }, state.destination);
+      return (await client.headManifest(state.destination, digest)) !== "absent";
     } catch (error) {
       drop(state, error);
+      return undefined;
     }
   }));
-  if (missing.length === 0) return { writtenIn: [] };
+  const missing = states.filter((_, index) => present[index] === false);
+  const settled = (state: DestinationState, missingDone?: Promise<"written" | "dropped">): Promise<"present" | "written" | "dropped"> => {
+    const index = states.indexOf(state);
+    if (present[index] === true) {
+      state.result.manifestsPresent++;
+      context.onEvent({ kind: "manifest", digest, outcome: "present" }, state.destination);
+      return Promise.resolve("present");
+    }
+    return missingDone ?? Promise.resolve("dropped");
+  };
+  if (missing.length === 0) return { done: states.map((state) => settled(state)) };
   let raw: RawManifest;
   let contents: ReturnType<typeof manifestContents>;
   try {
@@ -178,35 +250,52 @@ async function copyManifest(
     contents = manifestContents(raw.bytes, raw.mediaType);
   } catch (error) {
     for (const state of missing) drop(state, error);
-    return { writtenIn: [] };
+    return { done: states.map((state) => settled(state)) };
   }
+  // Per missing destination: what must be in before its manifest may be written.
+  let prerequisites: Array<Promise<unknown>>[];
   if (contents.kind === "index") {
-    await Promise.all(contents.children.map((child) => copyManifest(context, missing, child.digest)));
+    const children = await Promise.all(contents.children.map((child) => copyManifest(context, missing, child.digest)));
+    prerequisites = missing.map((_, m) => children.map((child) => child.done[m]!));
   } else {
     const blobs = new Map<string, Descriptor>();
     for (const blob of [contents.config, ...contents.layers]) blobs.set(blob.digest, blob);
-    await Promise.all([...blobs.values()].map((blob) => context.limit(() => copyBlob(context, live(missing), blob))));
+    const copies = [...blobs.values()].map((blob) => copyBlob(context, missing, blob));
+    prerequisites = missing.map((_, m) => copies.map((copy) => copy.then((results) => results[m])));
   }
-  const writtenIn: DestinationState[] = [];
-  await Promise.all(live(missing).map(async (state) => {
+  const written = missing.map(async (state, m): Promise<"written" | "dropped"> => {
+    await Promise.all(prerequisites[m]!);
+    if (state.error !== undefined) return "dropped";
     try {
-      const stored = await client.putManifest(state.destination, digest, raw.bytes, raw.mediaType);
+      const put = () => client.putManifest(state.destination, digest, raw.bytes, raw.mediaType);
+      const stored = await writeOrFindInPlace(client, state.destination, digest, digest, put);
       if (stored !== digest) throw mismatch(state.destination, digest, stored, digest);
       state.result.manifestsWritten++;
       context.onEvent({ kind: "manifest", digest, outcome: "written" }, state.destination);
-      writtenIn.push(state);
+      return "written";
     } catch (error) {
       drop(state, error);
+      return "dropped";
     }
-  }));
-  return { raw, writtenIn };
+  });
+  return { raw, done: states.map((state) => settled(state, written[missing.indexOf(state)])) };
 }
 
-async function copyBlob(context: CopyContext, states: readonly DestinationState[], blob: Descriptor): Promise<void> {
-  if (states.length === 0) return;
-  const results = await copyBlobToMany(context.client, context.source, states.map((state) => state.destination), blob, context.attempts);
-  results.forEach((outcome, index) => {
-    const state = states[index]!;
+/**
+ * Copies a blob into the states, within the blob concurrency limit for the attempt they share; per state, a
+ * promise that settles once that destination holds the blob or is dropped (never rejects).
+ */
+async function copyBlob(context: CopyContext, states: readonly DestinationState[], blob: Descriptor): Promise<Promise<void>[]> {
+  const targets = states.filter((state) => state.error === undefined);
+  const results = await context.limit(async () => {
+    const copy = copyBlobToMany(context.client, context.source, targets.map((state) => state.destination), blob, context.attempts);
+    await copy.shared;
+    return copy.results;
+  });
+  return states.map(async (state) => {
+    const index = targets.indexOf(state);
+    if (index === -1) return;
+    const outcome = await results[index]!;
     if ("error" in outcome) return drop(state, outcome.error);
     const { result } = state;
     if (outcome.outcome === "present") result.blobsPresent++;
@@ -224,7 +313,6 @@ function drop(state: DestinationState, error: unknown): void {
   if (state.error === undefined) state.error = error;
 }
 
-const live = (states: readonly DestinationState[]): DestinationState[] => states.filter((state) => state.error === undefined);
 function mismatch(repository: RepositoryRef, reference: string, stored: string, expected: string): RegistryError {
   return new RegistryError(`registry stored ${stored}, expected ${expected}`, {
     method: "PUT", url: `${formatRepository(repository)}:${reference}`, code: "DIGEST_MISMATCH", retryable: false,

@@ -78,16 +78,16 @@ describe("copyBlobToMany", () => {
   test("a blob missing from the source fails every destination that needs it, not the one that has it", async () => {
     const missing = { mediaType: "application/octet-stream", digest: `sha256:${"0".repeat(64)}`, size: 4 };
     const has = pushed.blobs[0]!;
-    const results = await copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "x/app"), repo(west.host, "y/app")], missing, 1);
+    const results = await Promise.all(copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "x/app"), repo(west.host, "y/app")], missing, 1).results);
     const message = `GET http://${staging.host}/v2/staging/app/blobs/${missing.digest}: 404 BLOB_UNKNOWN: blob GET failed: blob unknown to registry (${missing.digest})`;
     expect(results.map((result) => (result as { error: Error }).error.message)).toEqual([message, message]);
-    const present = await copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "prod/app")], { mediaType: "x", digest: has, size: 0 }, 1);
+    const present = await Promise.all(copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "prod/app")], { mediaType: "x", digest: has, size: 0 }, 1).results);
     expect(present).toEqual([{ outcome: "present" }]);
   });
 
   test("a foreign layer is left to its URLs without any request", async () => {
     const foreign = { mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", digest: `sha256:${"1".repeat(64)}`, size: 9, urls: ["https://example.invalid/l"] };
-    const results = await copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "a"), repo(west.host, "b")], foreign, 3);
+    const results = await Promise.all(copyBlobToMany(client, repo(staging.host, "staging/app"), [repo(east.host, "a"), repo(west.host, "b")], foreign, 3).results);
     expect(results).toEqual([{ outcome: "foreign" }, { outcome: "foreign" }]);
     expect(requests).toEqual([]);
   });

@@ -22,6 +22,8 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return text;
 }
 
+const decode = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
+
 /** Lets every queued promise callback run, so "has not happened yet" is a fact, not a race. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -34,26 +36,32 @@ describe("fanOut", () => {
     expect(source.pulled()).toBe(3);
   });
 
-  it("reads the next chunk only when every branch has asked for it", async () => {
-    const source = countingSource(["a", "b", "c"]);
-    const [fast, slow] = fanOut(source.stream, 2);
-    const fastReader = fast!.stream.getReader();
-    const slowReader = slow!.stream.getReader();
-    let fastGotFirst = false;
-    const firstRead = fastReader.read().then((result) => ((fastGotFirst = true), result));
+  it("lets a fast branch read ahead of a slow one by at most lagBytes, and reads nothing nobody asked for", async () => {
+    const source = countingSource(["a", "b", "c", "d"]);
+    const [fast, slow] = fanOut(source.stream, 2, { lagBytes: 2, graceMs: 60_000 });
     await settle();
     expect(source.pulled()).toBe(0);
-    expect(fastGotFirst).toBe(false);
-
-    expect(new TextDecoder().decode((await slowReader.read()).value)).toBe("a");
-    expect(new TextDecoder().decode((await firstRead).value)).toBe("a");
-    expect(source.pulled()).toBe(1);
-    // The fast branch asks again; the slow one has not: the source stays one chunk behind.
-    const secondRead = fastReader.read();
+    const fastReader = fast!.stream.getReader();
+    const slowReader = slow!.stream.getReader();
+    expect(decode((await fastReader.read()).value)).toBe("a");
+    expect(decode((await fastReader.read()).value)).toBe("b");
+    // The slow branch holds "a" and "b" unread: two bytes, the bound. The fast one waits.
+    let third: string | undefined;
+    const thirdRead = fastReader.read().then((result) => (third = decode(result.value)));
     await settle();
-    expect(source.pulled()).toBe(1);
-    await slowReader.read();
-    expect(new TextDecoder().decode((await secondRead).value)).toBe("b");
+    expect([source.pulled(), third]).toEqual([2, undefined]);
+    expect(decode((await slowReader.read()).value)).toBe("a");
+    await thirdRead;
+    expect([source.pulled(), third]).toEqual([3, "c"]);
+  });
+
+  it("cuts out a branch that stays that far behind for the grace period; the others finish", async () => {
+    const source = countingSource(["a", "b", "c"]);
+    const [fast, stuck] = fanOut(source.stream, 2, { lagBytes: 1, graceMs: 30, cutError: () => new Error("fell behind") });
+    const stuckReader = stuck!.stream.getReader();
+    expect(await readAll(fast!.stream)).toBe("abc");
+    // What it had queued before the cut is dropped; its stream ends with the cut error.
+    await expect(stuckReader.read()).rejects.toThrow("fell behind");
   });
 
   it("lets the other branches finish when one is detached while locked and mid-stream", async () => {
