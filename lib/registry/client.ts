@@ -150,7 +150,14 @@ export class RegistryClient {
     return readTagList(this.repoUrl(repo, "tags/list"), options.keep, {
       get: (url) => this.send(repo.host, { method: "GET", url, scopes }),
       failure: async (response) => {
-        const text = await response.text(ERROR_BODY_BYTES).catch(() => "");
+        let text: string;
+        try {
+          text = await response.text(ERROR_BODY_BYTES);
+        } catch (error) {
+          // The error answer broke off: what it said is unknown, so the page is asked for again.
+          if (error instanceof RegistryError) return error;
+          throw error;
+        }
         // A repository that does not exist yet has no tags.
         return parseErrorBody(text)?.code === "NAME_UNKNOWN" && response.status === 404 ? "absent" : errorFrom(response, text, "tags list failed");
       },
@@ -484,7 +491,15 @@ function errorFrom(response: TransportResponse, text: string, what: string): Reg
 }
 
 async function fail(response: TransportResponse, what: string): Promise<never> {
-  throw errorFrom(response, await response.text(ERROR_BODY_BYTES).catch(() => ""), what);
+  let text: string;
+  try {
+    text = await response.text(ERROR_BODY_BYTES);
+  } catch (error) {
+    // An error answer that broke off said nothing for sure: the broken read (retryable) is the failure.
+    if (error instanceof RegistryError && error.retryable) throw error;
+    text = "";
+  }
+  throw errorFrom(response, text, what);
 }
 
 /** Whether a manifest is Docker schema 1, by its media type or, when a registry sends a generic one, its body. */

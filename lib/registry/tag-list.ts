@@ -102,6 +102,8 @@ async function readPage(
     if (response.status !== 200) {
       const failure = await io.failure(response);
       if (failure === "absent") return failure;
+      // An error answer that broke off said nothing for sure: ask again.
+      if (failure.retryable && (failure.code === "NETWORK" || failure.code === "TIMEOUT") && attempt < PAGE_READ_ATTEMPTS) continue;
       throw failure;
     }
     const reader = new TagListReader(keep);

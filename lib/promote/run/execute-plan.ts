@@ -1,5 +1,6 @@
 import type { RegistryClient, RawManifest } from "../../registry/client";
-import { copyImageToMany, tagImage, type DestinationResult } from "../../registry/copy";
+import { copyImageToEach, tagImage, type DestinationResult } from "../../registry/copy";
+import { RegistryError } from "../../registry/errors";
 import { createLimiter } from "../../registry/limit";
 import { parseRepository, type RepositoryRef } from "../../registry/reference";
 import type { EdgeDecision } from "../plan/assess-edge";
@@ -19,7 +20,20 @@ export interface ExecuteOptions {
    * retried) before the host's remaining images are failed without trying; default 2.
    */
   readonly unreachableAfter?: number;
+  /**
+   * Passes over the work: images that failed on a transient error (retries exhausted, a reset, a timeout) on a
+   * host still serving are tried again in the next pass; default {@link DEFAULT_PASSES}.
+   */
+  readonly passes?: number;
+  /** Pause before each later pass, times the pass number less one; default 2 s (a registry in trouble gets a breath). */
+  readonly passDelayMs?: number;
 }
+
+/** Passes over the work by default: the first, and two more for what failed on transient errors. */
+export const DEFAULT_PASSES = 3;
+
+/** Codes of failures that a later attempt may not meet: the connection, a timeout, the request's deadline. */
+const TRANSIENT_CODES = new Set(["NETWORK", "TIMEOUT", "DEADLINE"]);
 
 /** What executing a plan did, in totals. */
 export interface ExecutionTotals {
@@ -47,7 +61,8 @@ export interface Execution {
  * Carries out the `copy` and `tag` decisions of a plan. Each image is copied whole, children before parents,
  * and only then tagged, so a destination tag never points at an incomplete image. The copy decisions of one
  * source image are carried out together, so each source blob is read once for all its destinations. A failed
- * image, or a failed destination of an image, does not stop the others.
+ * image, or a failed destination of an image, does not stop the others, and one that failed on a transient error
+ * (its requests' retries exhausted) is tried again in a later pass while its host is still serving.
  *
  * @param client the registry client
  * @param decisions the plan's decisions (`skip` and `fail` ones are ignored)
@@ -62,11 +77,11 @@ export async function executePlan(
 ): Promise<Execution> {
   const work = decisions.filter((decision) => decision.action === "copy" || decision.action === "tag");
   const failures = new Map<EdgeDecision, string>();
+  const errors = new Map<EdgeDecision, unknown>();
   const unreachable = new Map<EdgeDecision, string>();
   const totals: ExecutionTotals = { imagesCopied: 0, tagsWritten: 0, bytesUploaded: 0, blobsMounted: 0 };
   const limit = createLimiter(options.concurrency ?? 8);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "images");
-  options.progress?.phase("promoting", work.length);
   const finish = (decision: EdgeDecision, host: string, error?: unknown): void => {
     const label = `${decision.edge.destination}@${decision.edge.digest}`;
     if (error === undefined) {
@@ -76,43 +91,80 @@ export async function executePlan(
     hosts.failed(host, error);
     const message = (error as Error).message;
     failures.set(decision, message);
+    errors.set(decision, error);
     const unreachableHost = unreachableHostOf(error);
     if (unreachableHost !== undefined) unreachable.set(decision, unreachableHost);
     options.progress?.step(label, message);
   };
-  await Promise.all(
-    groupBySourceImage(work).map((group) =>
-      limit(async () => {
-        const attempted: Array<{ decision: EdgeDecision; destination: RepositoryRef }> = [];
-        for (const decision of group) {
-          const destination = parseRepository(decision.edge.destination);
-          try {
-            hosts.check(destination.host);
-            attempted.push({ decision, destination });
-          } catch (error) {
-            finish(decision, destination.host, error);
-          }
-        }
-        const copies = await copyAll(client, attempted, options);
-        await Promise.all(attempted.map(async ({ decision, destination }, index) => {
-          try {
-            const copy = copies[index];
-            if (copy !== undefined && !copy.ok) throw copy.error;
-            if (copy?.ok) {
-              totals.imagesCopied++;
-              totals.bytesUploaded += copy.result.bytesUploaded;
-              totals.blobsMounted += copy.result.blobsMounted;
+  const runPass = (todo: readonly EdgeDecision[]) =>
+    Promise.all(
+      groupBySourceImage(todo).map((group) =>
+        limit(async () => {
+          const attempted: Array<{ decision: EdgeDecision; destination: RepositoryRef }> = [];
+          for (const decision of group) {
+            const destination = parseRepository(decision.edge.destination);
+            try {
+              hosts.check(destination.host);
+              attempted.push({ decision, destination });
+            } catch (error) {
+              finish(decision, destination.host, error);
             }
-            await addTags(client, decision, destination, copy?.ok ? copy.result.manifest : undefined, totals);
-            finish(decision, destination.host);
-          } catch (error) {
-            finish(decision, destination.host, error);
           }
-        }));
-      }),
-    ),
-  );
+          const copies = await copyAll(client, attempted, options);
+          // Each destination is tagged as soon as its own copy is in, whatever the others are still doing.
+          await Promise.all(attempted.map(async ({ decision, destination }, index) => {
+            try {
+              const copy = await copies[index];
+              if (copy !== undefined && !copy.ok) throw copy.error;
+              if (copy?.ok) {
+                totals.imagesCopied++;
+                totals.bytesUploaded += copy.result.bytesUploaded;
+                totals.blobsMounted += copy.result.blobsMounted;
+              }
+              await addTags(client, decision, destination, copy?.ok ? copy.result.manifest : undefined, totals);
+              finish(decision, destination.host);
+            } catch (error) {
+              finish(decision, destination.host, error);
+            }
+          }));
+        }),
+      ),
+    );
+
+  const passes = options.passes ?? DEFAULT_PASSES;
+  let todo = work;
+  for (let pass = 1; pass <= passes && todo.length > 0; pass++) {
+    if (pass > 1) {
+      for (const decision of todo) {
+        failures.delete(decision);
+        errors.delete(decision);
+        unreachable.delete(decision);
+      }
+      await sleep((options.passDelayMs ?? 2000) * (pass - 1));
+    }
+    options.progress?.phase(pass === 1 ? "promoting" : `retrying (pass ${pass} of ${passes})`, todo.length);
+    await runPass(todo);
+    // Worth another pass: a transient failure on a host that is still serving (a host given up on stays given up).
+    todo = work.filter((decision) => isTransient(errors.get(decision)) && !hostGivenUp(hosts, decision));
+  }
   return { failures, unreachable, totals };
+}
+
+function isTransient(error: unknown): boolean {
+  return error instanceof RegistryError && (error.retryable || TRANSIENT_CODES.has(error.code ?? ""));
+}
+
+function hostGivenUp(hosts: HostBreaker, decision: EdgeDecision): boolean {
+  try {
+    hosts.check(parseRepository(decision.edge.destination).host);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -130,16 +182,19 @@ function groupBySourceImage(decisions: readonly EdgeDecision[]): EdgeDecision[][
   return [...groups.values()];
 }
 
-/** Copies the image of the group's `copy` decisions to all their destinations; undefined for `tag` decisions. */
+/**
+ * Copies the image of the group's `copy` decisions to all their destinations: per decision, a promise of its
+ * destination's result (undefined for `tag` decisions), each settling on its own.
+ */
 async function copyAll(
   client: RegistryClient,
   attempted: ReadonlyArray<{ decision: EdgeDecision; destination: RepositoryRef }>,
   options: ExecuteOptions,
-): Promise<Array<DestinationResult | undefined>> {
+): Promise<Array<Promise<DestinationResult> | undefined>> {
   const copying = attempted.filter(({ decision }) => decision.action === "copy");
   if (copying.length === 0) return attempted.map(() => undefined);
   const { decision } = copying[0]!;
-  const results = await copyImageToMany(client, parseRepository(decision.source!), copying.map(({ destination }) => destination), decision.edge.digest, {
+  const results = await copyImageToEach(client, parseRepository(decision.source!), copying.map(({ destination }) => destination), decision.edge.digest, {
     concurrency: options.blobConcurrency ?? 4,
     onEvent: (event) => {
       if (event.kind === "blob" && event.outcome === "uploaded") options.progress?.addBytes(event.size);
