@@ -1,59 +1,56 @@
 import { startRegistry, type HarnessRegistry } from "../harness";
-import { ALL_FAULT_KINDS, FaultInjector, requestKey, startFaultProxy, type FaultKind, type FaultProxy } from "../harness/fault-proxy";
+import { FaultInjector, startFaultProxy, type FaultKind, type FaultProxy } from "../harness/fault-proxy";
 
 describe("the fault plan (no registry)", () => {
-  test.each([
-    ["HEAD", "/v2/a/b/blobs/sha256:ab", "blob:sha256:ab"],
-    ["GET", "/v2/a/blobs/sha256:cd", "blob:sha256:cd"],
-    ["PUT", "/v2/a/blobs/uploads/7f3-x?_state=s&digest=sha256%3Aef", "blob:sha256:ef"],
-    ["PATCH", "/v2/a/blobs/uploads/7f3-x?_state=s", "PATCH /v2/a/blobs/uploads/"],
-    ["POST", "/v2/a/blobs/uploads/", "POST /v2/a/blobs/uploads/"],
-    ["HEAD", "/v2/a/manifests/v1.10", "HEAD /v2/a/manifests/v1.10"],
-  ])("requestKey(%j, %j) is %j", (method, path, key) => {
-    expect(requestKey(method, path)).toBe(key);
+  test("each kind comes at its own chance, for as long as the run lasts", () => {
+    const injector = new FaultInjector({ seed: "s", mix: { "429-retry-after": 0.1, "503": 0.1, "reset-before-answer": 0.05 } });
+    for (let n = 0; n < 20_000; n++) injector.choose("GET", `/v2/a/manifests/${n}`);
+    const share = (kind: FaultKind) => injector.injected[kind] / 20_000;
+    expect(share("429-retry-after")).toBeCloseTo(0.1, 1);
+    expect(share("503")).toBeCloseTo(0.1, 1);
+    expect(share("reset-before-answer")).toBeCloseTo(0.05, 1);
+    // No budget runs out: the last thousand requests meet faults as the first thousand did.
+    const late = new FaultInjector({ seed: "s", mix: { "503": 0.2 } });
+    const faults = Array.from({ length: 10_000 }, (_, n) => late.choose("GET", `/v2/${n}`) !== undefined);
+    expect(faults.slice(-1000).filter(Boolean).length).toBeGreaterThan(100);
   });
 
-  test("rotation gives every kind in turn, keeps GET-only faults for a GET, and stops at maxFaults", () => {
-    const injector = new FaultInjector({ seed: "s", probability: 1, kinds: ["reset-mid-body", "500"], maxFaults: 3 });
-    expect(injector.choose("HEAD", "/v2/a/manifests/1")).toBe("500");
-    expect(injector.choose("GET", "/v2/a/manifests/2")).toBe("reset-mid-body");
-    expect(injector.choose("GET", "/v2/a/manifests/3")).toBe("500");
-    expect(injector.choose("GET", "/v2/a/manifests/4")).toBeUndefined();
-    expect(injector.total).toBe(3);
-    expect(injector.injected).toMatchObject({ "500": 2, "reset-mid-body": 1, "429": 0 });
+  test.each<[FaultKind, string, boolean, boolean]>([
+    ["reset-mid-body", "HEAD", false, false],
+    ["reset-mid-body", "GET", false, true],
+    ["reset-mid-upload", "PUT", false, false],
+    ["reset-mid-upload", "PUT", true, true],
+    ["reset-mid-upload", "POST", true, false],
+  ])("%s applies to a %s (body: %s): %s", (kind, method, hasBody, applies) => {
+    const injector = new FaultInjector({ seed: "s", mix: { [kind]: 1 } });
+    expect(injector.choose(method, "/v2/a/blobs/uploads/u", hasBody)).toBe(applies ? kind : undefined);
   });
 
-  test("one request key gets at most maxFaultsPerKey faults", () => {
-    const injector = new FaultInjector({ seed: "s", probability: 1, kinds: ["503"], maxFaults: 10, maxFaultsPerKey: 2 });
-    const fates = [1, 2, 3].map(() => injector.choose("GET", "/v2/a/blobs/sha256:ab"));
-    expect(fates).toEqual(["503", "503", undefined]);
-    expect(injector.choose("HEAD", "/v2/a/blobs/sha256:ab")).toBeUndefined();
-  });
-
-  test("the same seed gives the same fates; probability 0 injects nothing", () => {
+  test("the same seed gives the same fates; a zero chance injects nothing", () => {
     const fates = (seed: string) => {
-      const injector = new FaultInjector({ seed, probability: 0.5, kinds: ALL_FAULT_KINDS, maxFaults: 100, order: "random", maxFaultsPerKey: 100 });
+      const injector = new FaultInjector({ seed, mix: { "500": 0.3, "429": 0.2 } });
       return Array.from({ length: 40 }, (_, n) => injector.choose("GET", `/v2/a/manifests/${n}`) ?? "-");
     };
     expect(fates("x")).toEqual(fates("x"));
     expect(fates("x")).not.toEqual(fates("y"));
-    const none = new FaultInjector({ seed: "x", probability: 0, kinds: ALL_FAULT_KINDS, maxFaults: 100 });
+    const none = new FaultInjector({ seed: "x", mix: { "500": 0 } });
     expect(Array.from({ length: 40 }, () => none.choose("GET", "/v2/")).filter(Boolean)).toEqual([]);
   });
 
   test.each([
-    [{ probability: 1.5 }, "probability 1.5 is not in [0, 1]"],
-    [{ maxFaults: -1 }, "maxFaults -1 is not a non-negative integer"],
-    [{ kinds: [] }, "a fault plan needs at least one kind"],
-  ])("an invalid plan %j is refused", (override, message) => {
-    expect(() => new FaultInjector({ seed: "s", probability: 0.5, kinds: ["500"], maxFaults: 1, ...override })).toThrow(new RangeError(message));
+    [{ "500": 1.5 }, "the chance of 500, 1.5, is not in [0, 1]"],
+    [{ "500": 0.7, "503": 0.6 }, "the chances add up to 1.2999999999999998, more than 1"],
+  ])("an invalid mix %j is refused", (mix, message) => {
+    expect(() => new FaultInjector({ seed: "s", mix })).toThrow(new RangeError(message));
   });
 });
+
 describe("the proxy in front of a real registry", () => {
   let registry: HarnessRegistry;
   const proxies: FaultProxy[] = [];
+  // Every request through this proxy meets the fault.
   const proxyWith = async (kinds?: readonly FaultKind[]): Promise<FaultProxy> => {
-    const injector = kinds && new FaultInjector({ seed: "proxy-test", probability: 1, kinds, maxFaults: 1 });
+    const injector = kinds && new FaultInjector({ seed: "proxy-test", mix: { [kinds[0]!]: 1 } });
     const proxy = await startFaultProxy({ upstream: registry.host, ...(injector ? { injector } : {}) });
     proxies.push(proxy);
     return proxy;
@@ -81,13 +78,35 @@ describe("the proxy in front of a real registry", () => {
     ["429" as const, 429, null],
     ["500" as const, 500, null],
     ["503" as const, 503, null],
-  ])("%s is answered with status %d (Retry-After %j), then the next request goes through", async (kind, status, retryAfter) => {
+  ])("%s is answered with status %d (Retry-After %j), request after request", async (kind, status, retryAfter) => {
     const proxy = await proxyWith([kind]);
-    const faulty = await fetch(`http://${proxy.host}/v2/`);
-    expect({ status: faulty.status, retryAfter: faulty.headers.get("retry-after"), body: await faulty.json() }).toEqual({
-      status, retryAfter, body: { errors: [{ code: status === 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE", message: `injected ${kind}` }] },
-    });
-    expect((await fetch(`http://${proxy.host}/v2/`)).status).toBe(200);
+    for (let n = 0; n < 2; n++) {
+      const faulty = await fetch(`http://${proxy.host}/v2/`);
+      expect({ status: faulty.status, retryAfter: faulty.headers.get("retry-after"), body: await faulty.json() }).toEqual({
+        status, retryAfter, body: { errors: [{ code: status === 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE", message: `injected ${kind}` }] },
+      });
+    }
+  });
+
+  test("reset-mid-upload: part of the body reaches the registry, then the connection is cut", async () => {
+    const proxy = await proxyWith(["reset-mid-upload"]);
+    const session = await fetch(`http://${registry.host}/v2/team/app/blobs/uploads/`, { method: "POST" });
+    await session.arrayBuffer();
+    const location = session.headers.get("location")!.replace(registry.host, proxy.host);
+    const body = new Uint8Array(64 * 1024).fill(7);
+    await expect(fetch(location, { method: "PATCH", body, headers: { "content-type": "application/octet-stream" } })).rejects.toThrow("fetch failed");
+    expect(proxy.requests.map((r) => [r.method, r.fault])).toEqual([["PATCH", "reset-mid-upload"]]);
+  });
+
+  test("a destination that stops reading an upload leaves it unanswered until the client gives up", async () => {
+    const proxy = await startFaultProxy({ upstream: registry.host, stopReadingUploads: () => true });
+    proxies.push(proxy);
+    const session = await fetch(`http://${proxy.host}/v2/team/app/blobs/uploads/`, { method: "POST" });
+    await session.arrayBuffer();
+    const body = new Uint8Array(8 * 1024 * 1024).fill(1);
+    await expect(fetch(session.headers.get("location")!, { method: "PATCH", body, signal: AbortSignal.timeout(500) })).rejects.toThrow(
+      "The operation was aborted due to timeout",
+    );
   });
 
   test.each(["reset-before-answer", "stall-before-headers"] as const)("%s: the request gets no answer", async (kind) => {

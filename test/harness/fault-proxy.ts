@@ -1,8 +1,10 @@
 /**
  * A fault-injecting HTTP proxy on 127.0.0.1 that sits in front of a real registry: clients talk to the proxy
  * as if it were the registry; it forwards requests and, following a seeded plan, answers some of them with a
- * fault instead (429 with or without `Retry-After`, 500, 503, a reset connection, a stall). Injection is
- * bounded (a total and a per-request cap) so a client that retries always gets through eventually.
+ * fault instead (429 with or without `Retry-After`, 500, 503, a reset connection, a stall). Faults are
+ * sustained: each request meets each kind of fault with a fixed probability for the whole run, as in a real
+ * incident, with no budget that runs out. It can also play a destination that accepts an upload and then stops
+ * reading it.
  */
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
@@ -20,6 +22,8 @@ export type FaultKind =
   | "reset-before-answer"
   /** GET only: the upstream status and headers and part of the body are sent, then the connection is destroyed. */
   | "reset-mid-body"
+  /** PUT and PATCH with a body only: part of the body reaches the registry, then both connections are destroyed. */
+  | "reset-mid-upload"
   /** No answer at all (the request is not forwarded); the client's timeout must give up. */
   | "stall-before-headers"
   /** GET only: the upstream status and headers are sent, then nothing; the client's body stall timeout must give up. */
@@ -27,32 +31,33 @@ export type FaultKind =
 
 /** Every {@link FaultKind}. */
 export const ALL_FAULT_KINDS: readonly FaultKind[] = [
-  "429", "429-retry-after", "500", "503", "reset-before-answer", "reset-mid-body", "stall-before-headers", "stall-after-headers",
+  "429", "429-retry-after", "500", "503", "reset-before-answer", "reset-mid-body", "reset-mid-upload", "stall-before-headers", "stall-after-headers",
 ];
 
 // Faults that need the upstream's answer (headers, part of a body): only GETs have a body worth cutting.
 const AFTER_UPSTREAM: ReadonlySet<FaultKind> = new Set(["reset-mid-body", "stall-after-headers"]);
 
-/** What to inject and how much. */
+/**
+ * The sustained mix of the issue's incident: one request in ten refused with 429 (`Retry-After: 1`), one in ten
+ * with 503, one in twenty reset (before the answer, mid-download, mid-upload).
+ */
+export const INCIDENT_MIX: Readonly<Partial<Record<FaultKind, number>>> = {
+  "429-retry-after": 0.1,
+  "503": 0.1,
+  "reset-before-answer": 0.02,
+  "reset-mid-body": 0.015,
+  "reset-mid-upload": 0.015,
+};
+
+/** What to inject: per kind, the probability that a request meets it, for the whole run. */
 export interface FaultPlan {
-  /** Seed of the pseudo-random choices (which request, which fault). */
+  /** Seed of the pseudo-random choices. */
   readonly seed: string;
-  /** Chance in [0, 1] that an eligible request gets a fault. */
-  readonly probability: number;
-  /** The faults to choose from (among those applicable to the request). */
-  readonly kinds: readonly FaultKind[];
   /**
-   * `rotate` (default): faults follow `kinds` in turn, so every kind is exercised once `maxFaults` allows;
-   * `random`: each fault is drawn uniformly.
+   * Per kind, the chance in [0, 1] that a request gets it; the chances add up to at most 1. A kind that cannot
+   * apply to a request (a mid-body reset of a HEAD) is not replaced by another: that request goes through.
    */
-  readonly order?: "rotate" | "random";
-  /** Faults injected in total, over every proxy sharing the injector; then everything is forwarded. */
-  readonly maxFaults: number;
-  /**
-   * Faults injected per request key (method and path; every request about one blob digest shares one key,
-   * so a blob copy is not failed more times than the client retries it). Default 2.
-   */
-  readonly maxFaultsPerKey?: number;
+  readonly mix: Readonly<Partial<Record<FaultKind, number>>>;
   /** The `Retry-After` value of `429-retry-after`, in seconds; default 1. */
   readonly retryAfterSeconds?: number;
 }
@@ -71,26 +76,33 @@ export interface ProxiedRequest {
 
 /**
  * Decides, from a seeded sequence, which requests get which fault, and counts what it injected. One injector
- * may serve several proxies so that the bounds hold for the whole run.
+ * may serve several proxies.
  */
 export class FaultInjector {
   /** Faults injected so far, per kind. */
   readonly injected: Record<FaultKind, number> = Object.fromEntries(ALL_FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  /** Requests that met no fault. */
+  passed = 0;
   private readonly plan: FaultPlan;
+  private readonly cumulative: ReadonlyArray<readonly [FaultKind, number]>;
   private readonly next: () => number;
-  private readonly perKey = new Map<string, number>();
-  private due = 0;
 
   /**
-   * @param plan what to inject and how much
-   * @throws {RangeError} when the probability is outside [0, 1], `maxFaults` is negative or `kinds` is empty
-   * @example const injector = new FaultInjector({ seed: "run-1", probability: 0.2, kinds: ALL_FAULT_KINDS, maxFaults: 20 });
+   * @param plan the mix and the seed
+   * @throws {RangeError} when a chance is outside [0, 1] or the chances add up to more than 1
+   * @example const injector = new FaultInjector({ seed: "run-1", mix: INCIDENT_MIX });
    */
   constructor(plan: FaultPlan) {
-    if (!(plan.probability >= 0 && plan.probability <= 1)) throw new RangeError(`probability ${plan.probability} is not in [0, 1]`);
-    if (!Number.isInteger(plan.maxFaults) || plan.maxFaults < 0) throw new RangeError(`maxFaults ${plan.maxFaults} is not a non-negative integer`);
-    if (plan.kinds.length === 0) throw new RangeError("a fault plan needs at least one kind");
+    let sum = 0;
+    const cumulative: Array<readonly [FaultKind, number]> = [];
+    for (const [kind, chance] of Object.entries(plan.mix) as Array<[FaultKind, number]>) {
+      if (!(chance >= 0 && chance <= 1)) throw new RangeError(`the chance of ${kind}, ${chance}, is not in [0, 1]`);
+      sum += chance;
+      cumulative.push([kind, sum]);
+    }
+    if (sum > 1 + 1e-9) throw new RangeError(`the chances add up to ${sum}, more than 1`);
     this.plan = plan;
+    this.cumulative = cumulative;
     this.next = seededUniform(plan.seed);
   }
 
@@ -105,61 +117,30 @@ export class FaultInjector {
   }
 
   /**
-   * In `rotate` order, the kind due next if it applies to this method, else the first later one that does (the
-   * skipped kind stays due, so a GET-only fault gets the next GET); in `random` order, any applicable kind.
-   */
-  private pickKind(method: string, pick: number): FaultKind | undefined {
-    const kinds = this.plan.kinds;
-    const applies = (kind: FaultKind) => method === "GET" || !AFTER_UPSTREAM.has(kind);
-    if (this.plan.order === "random") {
-      const applicable = kinds.filter(applies);
-      return applicable.length === 0 ? undefined : applicable[Math.floor(pick * applicable.length)];
-    }
-    for (let offset = 0; offset < kinds.length; offset++) {
-      const kind = kinds[(this.due + offset) % kinds.length]!;
-      if (!applies(kind)) continue;
-      if (offset === 0) this.due = (this.due + 1) % kinds.length;
-      return kind;
-    }
-    return undefined;
-  }
-
-  /**
    * Draws the fate of one request and counts the fault chosen.
    *
    * @param method HTTP method
    * @param path path and query
+   * @param hasBody whether the request carries a body (only those can be reset mid-upload)
    * @returns the fault to inject, or undefined to forward the request untouched
    */
-  choose(method: string, path: string): FaultKind | undefined {
-    // Draw both numbers every time, so one request's fate does not shift the sequence of the next ones.
+  choose(method: string, path: string, hasBody = false): FaultKind | undefined {
+    void path;
     const roll = this.next();
-    const pick = this.next();
-    if (this.total >= this.plan.maxFaults || roll >= this.plan.probability) return undefined;
-    const key = requestKey(method, path);
-    if ((this.perKey.get(key) ?? 0) >= (this.plan.maxFaultsPerKey ?? 2)) return undefined;
-    const kind = this.pickKind(method, pick);
-    if (kind === undefined) return undefined;
-    this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
+    const kind = this.cumulative.find(([, upTo]) => roll < upTo)?.[0];
+    if (kind === undefined || !applies(kind, method, hasBody)) {
+      this.passed++;
+      return undefined;
+    }
     this.injected[kind]++;
     return kind;
   }
 }
 
-/**
- * The key that per-request fault caps count against: requests about one blob digest (HEAD, GET, the upload's
- * final PUT `?digest=`) share `blob:DIGEST`; upload session ids are dropped; otherwise method and path.
- *
- * @param method HTTP method
- * @param path path and query
- * @returns the key
- * @example requestKey("PUT", "/v2/a/blobs/uploads/7f3?_state=x&digest=sha256%3Aab") // → "blob:sha256:ab"
- */
-export function requestKey(method: string, path: string): string {
-  const url = new URL(path, "http://proxy.invalid");
-  const digest = url.searchParams.get("digest") ?? /\/blobs\/(sha256:[0-9a-f]+)$/.exec(url.pathname)?.[1];
-  if (digest !== undefined && digest !== null) return `blob:${digest}`;
-  return `${method} ${url.pathname.replace(/\/blobs\/uploads\/[^/]+$/, "/blobs/uploads/")}`;
+function applies(kind: FaultKind, method: string, hasBody: boolean): boolean {
+  if (AFTER_UPSTREAM.has(kind)) return method === "GET";
+  if (kind === "reset-mid-upload") return hasBody && (method === "PUT" || method === "PATCH");
+  return true;
 }
 
 /** Options of {@link startFaultProxy}. */
@@ -172,6 +153,12 @@ export interface FaultProxyOptions {
   readonly onRequest?: (request: ProxiedRequest) => void;
   /** Called when the upstream's answer to a forwarded, fault-free request has been relayed whole to the client. */
   readonly onAnswer?: (request: ProxiedRequest, status: number) => void;
+  /**
+   * Plays a destination that accepts an upload and then stops reading it: a blob upload (PUT or PATCH of
+   * `…/blobs/uploads/…` with a body) that this returns true for is left unread and unanswered, holding its
+   * connection open, until the client gives up.
+   */
+  readonly stopReadingUploads?: (request: ProxiedRequest) => boolean;
 }
 
 /** A running proxy. */
@@ -201,11 +188,20 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const server = createServer((request, response) => {
     const method = request.method ?? "GET";
     const path = request.url ?? "/";
-    const fault = options.injector?.choose(method, path);
+    const hasBody = request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
+    const fault = options.injector?.choose(method, path, hasBody);
     const seen: ProxiedRequest = { upstream: options.upstream, method, path, ...(fault === undefined ? {} : { fault }) };
     requests.push(seen);
     options.onRequest?.(seen);
-    if (fault === undefined || AFTER_UPSTREAM.has(fault)) {
+    const upload = hasBody && (method === "PUT" || method === "PATCH") && path.includes("/blobs/uploads/");
+    if (upload && options.stopReadingUploads?.(seen)) {
+      // Nothing is read: the client's writes fill the socket buffers and stop; the client's timeout ends it.
+      request.pause();
+      return;
+    }
+    if (fault === "reset-mid-upload") {
+      forwardPartOfUpload(request, response, options.upstream);
+    } else if (fault === undefined || AFTER_UPSTREAM.has(fault)) {
       const onAnswer = options.onAnswer;
       forward(request, response, options.upstream, `${LOOPBACK}:${port()}`, fault, onAnswer && ((status) => onAnswer(seen, status)));
     } else {
@@ -294,6 +290,23 @@ function forward(
     if (!response.writableFinished) outgoing.destroy();
   });
   request.pipe(outgoing);
+}
+
+/** Forwards the start of an upload's body to the registry, then cuts both connections: a reset mid-upload. */
+function forwardPartOfUpload(request: IncomingMessage, response: ServerResponse, upstream: string): void {
+  const [hostname, upstreamPort] = upstream.split(":") as [string, string];
+  const outgoing = httpRequest({ hostname, port: Number(upstreamPort), method: request.method, path: request.url, headers: { ...request.headers, host: upstream } });
+  outgoing.once("error", () => {});
+  request.once("data", (chunk: Buffer) => {
+    outgoing.write(chunk.subarray(0, Math.max(1, chunk.length >> 1)), () => {
+      outgoing.destroy();
+      response.socket?.destroy();
+    });
+  });
+  request.once("end", () => {
+    outgoing.destroy();
+    response.socket?.destroy();
+  });
 }
 
 /** A seeded uniform [0, 1) sequence: draw n is the first 32 bits of sha256(seed:n), the same on every machine. */
