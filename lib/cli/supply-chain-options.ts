@@ -6,10 +6,9 @@ import { execFileSync } from "node:child_process";
 import { Option, type Command } from "commander";
 import type { Manifest } from "../promote/manifests/types";
 import type { PromoteOptions } from "../promote/run/promote";
-import { identityOfToken, identityProvider, type IdentitySource } from "../sigstore/identity-token";
-import { KeylessSigner } from "../sigstore/keyless-signer";
+import type { IdentitySource } from "../sigstore/identity-token";
 import { DEFAULT_REFERRER_ARTIFACT_TYPES } from "../sigstore/media-types";
-import { EvidenceVerifier, TrustedRootError } from "../sigstore/verify-evidence";
+import type { EvidenceVerifier } from "../sigstore/verify-evidence";
 
 /** The options as commander parses them. */
 export interface SupplyChainCliOptions {
@@ -50,7 +49,8 @@ export function addSupplyChainOptions(command: Command): Command {
 
 /**
  * Turns the parsed options into promotion options. Reads the trusted root and, with `--sign`, the identity token
- * once (to know the signer's identity); contacts no registry.
+ * once (to know the signer's identity); contacts no registry. The sigstore libraries are loaded only here and only
+ * when asked for: most runs neither verify nor sign, and loading them would double the command's start-up time.
  *
  * @param options what commander parsed
  * @param manifests the loaded manifests (does any have a provenance policy?)
@@ -66,6 +66,7 @@ export async function supplyChainOptions(
   const checking = manifests.filter((manifest) => manifest.provenance !== undefined && manifest.provenance.mode !== "off");
   let verifier: EvidenceVerifier | undefined;
   if (options.trustedRoot !== undefined) {
+    const { EvidenceVerifier, TrustedRootError } = require("../sigstore/verify-evidence") as typeof import("../sigstore/verify-evidence");
     try {
       verifier = EvidenceVerifier.fromFile(options.trustedRoot);
     } catch (error) {
@@ -80,6 +81,8 @@ export async function supplyChainOptions(
     ...(options.referrerArtifactType ? { referrerArtifactTypes: options.referrerArtifactType } : {}),
   };
   if (!options.sign) return result;
+  const { identityOfToken, identityProvider } = require("../sigstore/identity-token") as typeof import("../sigstore/identity-token");
+  const { KeylessSigner } = require("../sigstore/keyless-signer") as typeof import("../sigstore/keyless-signer");
   const identity = identityProvider(identitySource(options.identityToken));
   let signerIdentity: { identity: string; issuer: string };
   try {
