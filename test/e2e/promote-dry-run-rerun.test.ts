@@ -48,7 +48,7 @@ test("a dry run prints what it would copy and sends no write request to any regi
   expect((await catalog(prod)).filter((repository) => repository.startsWith("dry/"))).toEqual([]);
   // The dry run did read the destination: the check above is not vacuous.
   expect((await loggedRequests(prod)).slice(before[1]!.length)).toContainEqual(
-    expect.objectContaining({ method: "GET", path: "/v2/dry/app/tags/list" }),
+    expect.objectContaining({ method: "HEAD", path: "/v2/dry/app/manifests/v1" }),
   );
 });
 

@@ -45,31 +45,35 @@ export type Assessment = { readonly needs: readonly Read[] } | { readonly decisi
  *
  * A refused tag affects that tag only: the digest is still copied and its other tags still written.
  *
+ * A listed destination settles every tag its list does not name (absent); one read tag by tag (never listed)
+ * needs a HEAD of each wanted tag.
+ *
  * @param edge the edge to decide
- * @param observations what has been read so far (every repository of the edge must be listed)
+ * @param observations what has been read so far (every source of the edge must be listed)
  * @returns the reads needed next, or the decision
- * @throws Error when a repository of the edge has not been listed yet
+ * @throws Error when a source of the edge has not been listed yet
  */
 export function assessEdge(edge: PromotionEdge, observations: Observations): Assessment {
   const destination = observations.get(edge.destination);
-  if (!destination?.listed) throw new Error(`${edge.destination} must be listed before its edges are assessed`);
+  const listed = destination?.listed === true;
 
   // One pass over the tags, allocating only what is not empty: most edges at scale are settled and skipped.
-  const listed = destination.tags;
+  const known = destination?.tags ?? NO_TAGS;
   let unknown: Read[] | undefined;
   let present = 0;
   let refused: RefusedTag[] | undefined;
   let add: string[] | undefined;
   for (const tag of edge.tags) {
-    const current = listed.get(tag);
+    const current = known.get(tag);
     if (current === edge.digest) present++;
     else if (current !== undefined) (refused ??= []).push({ tag, current });
-    else if (listed.has(tag)) (unknown ??= []).push({ kind: "head", repository: edge.destination, reference: tag });
-    else (add ??= []).push(tag);
+    else if (known.has(tag) || !(listed || destination?.absentTags.has(tag) === true)) {
+      (unknown ??= []).push({ kind: "head", repository: edge.destination, reference: tag });
+    } else (add ??= []).push(tag);
   }
   if (unknown) return { needs: unknown };
   const presentTags =
-    present === edge.tags.length ? edge.tags : present === 0 ? NONE : edge.tags.filter((tag) => listed.get(tag) === edge.digest);
+    present === edge.tags.length ? edge.tags : present === 0 ? NONE : edge.tags.filter((tag) => known.get(tag) === edge.digest);
   const refusedTags = refused ?? NO_REFUSALS;
   const addTags = add ?? NONE;
 
@@ -99,6 +103,7 @@ export function assessEdge(edge: PromotionEdge, observations: Observations): Ass
 }
 
 const NONE: readonly string[] = Object.freeze([]);
+const NO_TAGS: ReadonlyMap<string, string | undefined> = new Map();
 const NO_REFUSALS: readonly RefusedTag[] = Object.freeze([]);
 
 /**

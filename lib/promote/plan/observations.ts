@@ -15,7 +15,11 @@ export type Read =
 
 /** What is known about one repository. */
 export interface RepositoryObservation {
-  /** True once the tag list was read (a repository that does not exist yet reads as an empty list). */
+  /**
+   * True once the tag list was read (a repository that does not exist yet reads as an empty list). A repository
+   * that is never listed (a destination read tag by tag, see `repositoriesToList`) knows only the tags HEADs
+   * answered: {@link RepositoryObservation.tags} for those found, {@link RepositoryObservation.absentTags} for 404s.
+   */
   listed: boolean;
   /**
    * True when the tag list came with the GCR/Artifact Registry `manifest` extension (digest → tags): it names
@@ -24,6 +28,8 @@ export interface RepositoryObservation {
   complete: boolean;
   /** Every tag listed → the digest it points to once known (a HEAD or the extension), `undefined` until then. */
   readonly tags: Map<string, string | undefined>;
+  /** Tags a HEAD answered 404 for: absent, whether or not the repository was listed. */
+  readonly absentTags: Set<string>;
   /** Digests known to be present. */
   readonly present: Set<string>;
   /** Digests known to be absent (a HEAD by digest answered 404). */
@@ -112,8 +118,8 @@ export function recordTagList(
  *
  * @param observations changed in place
  * @param read the HEAD that was made (its reference is a tag or a `sha256:` digest)
- * @param digest the `Docker-Content-Digest` answered, or `undefined` for 404 (a tag that vanished after the
- *   list was read is forgotten; a digest is recorded as absent)
+ * @param digest the `Docker-Content-Digest` answered, or `undefined` for 404 (a tag is recorded as absent, and
+ *   forgotten if the list named it; a digest is recorded as absent)
  * @throws Error when `read` is not a HEAD
  */
 export function recordHead(observations: Observations, read: Read, digest: string | undefined): void {
@@ -127,8 +133,10 @@ export function recordHead(observations: Observations, read: Read, digest: strin
     else observation.present.add(read.reference);
     return;
   }
-  if (digest === undefined) observation.tags.delete(read.reference);
-  else {
+  if (digest === undefined) {
+    observation.tags.delete(read.reference);
+    observation.absentTags.add(read.reference);
+  } else {
     observation.tags.set(read.reference, digest);
     observation.present.add(digest);
   }
@@ -176,7 +184,9 @@ export function digestState(observations: Observations, repository: string, dige
 function observationOf(observations: Observations, repository: string): RepositoryObservation {
   let observation = observations.get(repository);
   if (!observation) {
-    observation = { listed: false, complete: false, tags: new Map(), present: new Set(), absent: new Set(), children: new Map() };
+    observation = {
+      listed: false, complete: false, tags: new Map(), absentTags: new Set(), present: new Set(), absent: new Set(), children: new Map(),
+    };
     observations.set(repository, observation);
   }
   return observation;

@@ -6,16 +6,18 @@ import { planRound } from "./plan-rounds";
  * The registry reads still needed before the plan can be decided. Call it, perform the reads (in parallel),
  * record the answers, and call it again until it returns nothing; each round depends on the previous one:
  *
- * 1. the tag list of every destination and source repository, once;
- * 2. HEADs of wanted tags present in a destination (unless the GCR/Artifact Registry extension already gave
- *    their digests), HEAD of the digest where no wanted tag is present (tagless promotions too), and HEADs of
- *    the source signature tags (`sha256-<hex>.sig`/`.att`) of promoted digests;
- * 3. HEAD of the digest where every present wanted tag turned out to point elsewhere, and the destination
+ * 1. the tag list of every source repository and of every destination on Google's registries (GCR, Artifact
+ *    Registry), once (see `repositoriesToList`);
+ * 2. HEADs of wanted tags in a destination: those its list names (unless the GCR/Artifact Registry extension
+ *    already gave their digests), or every one where the destination is read tag by tag; HEAD of the digest
+ *    where no wanted tag points to it (tagless promotions too); and HEADs of the source signature tags
+ *    (`sha256-<hex>.sig`/`.att`) of promoted digests;
+ * 3. HEAD of the digest where every wanted tag turned out absent or pointing elsewhere, and the destination
  *    reads of signature edges;
  * 4. HEAD of the digest in the source, only for edges that need a copy.
  *
- * A rerun after a complete promotion therefore reads each repository's tag list and HEADs one tag per edge
- * (none with the extension), and writes nothing.
+ * A rerun after a complete promotion therefore reads each staging repository's tag list and, per destination
+ * repository, its tag list (Google's registries) or one HEAD per wanted tag (others), and writes nothing.
  *
  * @param edges the promotion edges (from buildEdges)
  * @param observations what has been read so far

@@ -1,3 +1,4 @@
+import { isGoogleHost, parseRepository } from "../../registry/reference";
 import { assessEdge, type EdgeDecision } from "./assess-edge";
 import { compareText, type PromotionEdge } from "./edges";
 import { childrenKey, observationJournal, type Observations, type Read } from "./observations";
@@ -41,14 +42,14 @@ const states = new WeakMap<readonly PromotionEdge[], WeakMap<Observations, Round
  * @param edges the promotion edges (from buildEdges); never changed once built
  * @param observations what has been read so far, changed only through recordTagList and recordHead
  * @returns the reads needed next, or the decisions
- * @throws Error when a repository of an edge has not been listed (never: tag lists are asked for first)
+ * @throws Error when a source of an edge has not been listed (never: tag lists are asked for first)
  * @example
  * let round = planRound(edges, observations);
  * while (round.reads.length > 0) { await perform(round.reads); round = planRound(edges, observations); }
  * round.decisions; // every decision
  */
 export function planRound(edges: readonly PromotionEdge[], observations: Observations): PlanRound {
-  const lists: Read[] = repositoriesOf(edges)
+  const lists: Read[] = repositoriesToList(edges)
     .filter((repository) => !observations.get(repository)?.listed)
     .map((repository) => ({ kind: "tags", repository }));
   if (lists.length > 0) return { reads: lists };
@@ -91,28 +92,37 @@ export function planRound(edges: readonly PromotionEdge[], observations: Observa
 }
 
 // Edge lists are never changed after they are built, so their repositories are collected once per list.
-const repositoriesCache = new WeakMap<readonly PromotionEdge[], readonly string[]>();
+const toListCache = new WeakMap<readonly PromotionEdge[], readonly string[]>();
 
 /**
- * Every repository an edge list reads or writes: destinations and sources.
+ * The repositories read by their tag list: every source (its cosign signature tags and referrers fallback indexes
+ * are found there) and every destination on Google's registries, whose list names each manifest with its tags
+ * (one request settles the repository, and says which digests are absent). Every other destination is read tag
+ * by tag: its list would be followed by a HEAD of each wanted tag it names anyway, so the HEADs alone cost one
+ * request less per repository — a rerun, where every tag is in place, costs one request per wanted tag.
  *
  * @param edges the promotion edges
- * @returns the repositories, sorted, without duplicates (computed once per list, then cached)
+ * @returns the repositories to list, sorted, without duplicates (computed once per list, then cached)
  */
-export function repositoriesOf(edges: readonly PromotionEdge[]): readonly string[] {
-  let repositories = repositoriesCache.get(edges);
+export function repositoriesToList(edges: readonly PromotionEdge[]): readonly string[] {
+  let repositories = toListCache.get(edges);
   if (!repositories) {
     const found = new Set<string>();
     let previous: string | undefined;
     for (const edge of edges) {
-      // Edges come sorted by destination: skip the Set for the runs of one destination.
-      if (edge.destination !== previous) found.add((previous = edge.destination));
+      if (edge.destination !== previous && listsDigests(edge.destination)) found.add(edge.destination);
+      previous = edge.destination;
       for (const claim of edge.claims) found.add(claim.source);
     }
     repositories = [...found].sort(compareText);
-    repositoriesCache.set(edges, repositories);
+    toListCache.set(edges, repositories);
   }
   return repositories;
+}
+
+/** Whether a repository's registry answers a tag list with the digest of every manifest (GCR, Artifact Registry). */
+function listsDigests(repository: string): boolean {
+  return isGoogleHost(parseRepository(repository).host);
 }
 
 /** The state of earlier rounds, when the answers recorded since are exactly reads those rounds handed out. */

@@ -3,7 +3,7 @@ import { decidePlan } from "../../../lib/promote/plan/decide-plan";
 import { buildEdges } from "../../../lib/promote/plan/edges";
 import { emptyObservations, observationJournal, recordHead, recordTagList } from "../../../lib/promote/plan/observations";
 import { readKey, readsNeeded } from "../../../lib/promote/plan/plan-reads";
-import { planRound, repositoriesOf } from "../../../lib/promote/plan/plan-rounds";
+import { planRound, repositoriesToList } from "../../../lib/promote/plan/plan-rounds";
 
 const A = `sha256:${"a".repeat(64)}`;
 const B = `sha256:${"b".repeat(64)}`;
@@ -70,19 +70,47 @@ describe("planRound", () => {
   });
 
   it("asks for tag lists first and decides nothing before they are read", () => {
-    const edges = buildEdges([manifest({ foo: { [A]: ["1.0"] } })]);
+    const edges = buildEdges([manifest({ foo: { [A]: ["1.0"] } }, ["eu.gcr.io/prod"])]);
     const round = planRound(edges, emptyObservations());
-    expect(round.reads.map(readKey)).toEqual([`tags ${PROD}/foo`, `tags ${SRC}/foo`]);
+    expect(round.reads.map(readKey)).toEqual([`tags eu.gcr.io/prod/foo`, `tags ${SRC}/foo`]);
     expect(round.decisions).toBeUndefined();
+  });
+
+  it("reads a destination without the listing extension tag by tag: a rerun costs one HEAD per wanted tag", () => {
+    const edges = buildEdges([manifest({ foo: { [A]: ["1.0", "latest"] } })]);
+    const observations = emptyObservations();
+    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`tags ${SRC}/foo`]);
+    recordTagList(observations, `${SRC}/foo`, ["1.0", "latest"]);
+    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${PROD}/foo 1.0`, `head ${PROD}/foo latest`]);
+    recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "1.0" }, A);
+    recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "latest" }, A);
+    expect(planRound(edges, observations).decisions!.map((d) => [d.action, d.presentTags])).toEqual([["skip", ["1.0", "latest"]]]);
+  });
+
+  it("settles a destination read tag by tag from its 404s: a missing tag is added, a tag elsewhere refused", () => {
+    const edges = buildEdges([manifest({ foo: { [A]: ["1.0", "latest"] } })]);
+    const observations = emptyObservations();
+    recordTagList(observations, `${SRC}/foo`, []);
+    recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "1.0" }, undefined);
+    recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "latest" }, B);
+    // Neither tag names the digest: is it there untagged?
+    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${PROD}/foo ${A}`]);
+    recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: A }, undefined);
+    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${SRC}/foo ${A}`]);
+    recordHead(observations, { kind: "head", repository: `${SRC}/foo`, reference: A }, A);
+    const [decision] = planRound(edges, observations).decisions!;
+    expect([decision!.action, decision!.addTags, decision!.refusedTags]).toEqual(["copy", ["1.0"], [{ tag: "latest", current: B }]]);
   });
 });
 
-describe("repositoriesOf", () => {
-  it("lists destinations and sources once, sorted, and caches per edge list", () => {
-    const edges = buildEdges([manifest({ foo: { [A]: ["1.0"], [B]: [] }, bar: { [A]: [] } }, [PROD, "eu.gcr.io/prod"])]);
-    expect(repositoriesOf(edges)).toEqual([`${PROD}/bar`, `${PROD}/foo`, "eu.gcr.io/prod/bar", "eu.gcr.io/prod/foo", `${SRC}/bar`, `${SRC}/foo`]);
-    expect(repositoriesOf(edges)).toBe(repositoriesOf(edges));
-    expect(repositoriesOf([])).toEqual([]);
+describe("repositoriesToList", () => {
+  it("lists every source and the destinations on Google's registries once, sorted, and caches per edge list", () => {
+    const edges = buildEdges([manifest({ foo: { [A]: ["1.0"], [B]: [] }, bar: { [A]: [] } }, [PROD, "eu.gcr.io/prod", "us-docker.pkg.dev/p/images"])]);
+    expect(repositoriesToList(edges)).toEqual([
+      "eu.gcr.io/prod/bar", "eu.gcr.io/prod/foo", `${SRC}/bar`, `${SRC}/foo`, "us-docker.pkg.dev/p/images/bar", "us-docker.pkg.dev/p/images/foo",
+    ]);
+    expect(repositoriesToList(edges)).toBe(repositoriesToList(edges));
+    expect(repositoriesToList([])).toEqual([]);
   });
 });
 

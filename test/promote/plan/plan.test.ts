@@ -99,26 +99,28 @@ describe("buildEdges", () => {
 });
 
 describe("readsNeeded", () => {
-  const edges = buildEdges([manifest("p", SRC, [PROD], { foo: { [A]: ["1.0", "1.1", "1.2"], [B]: [] } })]);
+  const GCR = "eu.gcr.io/prod";
+  const images = { foo: { [A]: ["1.0", "1.1", "1.2"], [B]: [] } };
+  const edges = buildEdges([manifest("p", SRC, [PROD], images)]);
+  const googleEdges = buildEdges([manifest("p", SRC, [GCR], images)]);
 
   it("asks for every tag list first, then only the HEADs the lists cannot settle", () => {
     const observations = emptyObservations();
-    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`tags ${PROD}/foo`, `tags ${SRC}/foo`]);
-    recordTagList(observations, `${PROD}/foo`, ["1.0", "other"]);
+    expect(readsNeeded(googleEdges, observations).map(readKey)).toEqual([`tags ${GCR}/foo`, `tags ${SRC}/foo`]);
+    recordTagList(observations, `${GCR}/foo`, ["1.0", "other"]);
     recordTagList(observations, `${SRC}/foo`, ["1.0"]);
     // 1.0 is present: HEAD it; B is tagless: HEAD the digest; the source is not read yet.
-    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${PROD}/foo 1.0`, `head ${PROD}/foo ${B}`]);
+    expect(readsNeeded(googleEdges, observations).map(readKey)).toEqual([`head ${GCR}/foo 1.0`, `head ${GCR}/foo ${B}`]);
   });
 
   it("needs no HEAD at all when the registry answers with the digest → tags extension", () => {
-    const world: World = { [`${PROD}/foo`]: { tags: { "1.0": A, "1.1": A, "1.2": A }, untagged: [B] }, [`${SRC}/foo`]: {} };
-    expect(observe(edges, world, true).reads).toEqual([`tags ${PROD}/foo`, `tags ${SRC}/foo`]);
+    const world: World = { [`${GCR}/foo`]: { tags: { "1.0": A, "1.1": A, "1.2": A }, untagged: [B] }, [`${SRC}/foo`]: {} };
+    expect(observe(googleEdges, world, true).reads).toEqual([`tags ${GCR}/foo`, `tags ${SRC}/foo`]);
   });
 
-  it("reads one tag per edge on a rerun of a generic registry, and never the source", () => {
+  it("reads a generic registry's destination by HEADs alone: one per tag on a rerun, and never the source's digests", () => {
     const world: World = { [`${PROD}/foo`]: { tags: { "1.0": A, "1.1": A, "1.2": A }, untagged: [B] }, [`${SRC}/foo`]: {} };
     expect(observe(edges, world).reads).toEqual([
-      `tags ${PROD}/foo`,
       `tags ${SRC}/foo`,
       `head ${PROD}/foo 1.0`,
       `head ${PROD}/foo 1.1`,
@@ -130,12 +132,14 @@ describe("readsNeeded", () => {
   it("asks the source about a digest only once a copy is needed", () => {
     const world: World = { [`${PROD}/foo`]: {}, [`${SRC}/foo`]: { tags: { "1.0": A }, untagged: [B] } };
     expect(observe(edges, world).reads).toEqual([
-      `tags ${PROD}/foo`,
       `tags ${SRC}/foo`,
-      `head ${PROD}/foo ${A}`,
+      `head ${PROD}/foo 1.0`,
+      `head ${PROD}/foo 1.1`,
+      `head ${PROD}/foo 1.2`,
       `head ${PROD}/foo ${B}`,
-      `head ${SRC}/foo ${A}`,
+      `head ${PROD}/foo ${A}`,
       `head ${SRC}/foo ${B}`,
+      `head ${SRC}/foo ${A}`,
     ]);
   });
 });
@@ -245,7 +249,7 @@ describe("decidePlan", () => {
   it("throws when observations are incomplete", () => {
     const edges = buildEdges([manifest("p", SRC, [PROD], { foo: { [A]: ["1.0"] } })]);
     expect(() => decidePlan(edges, emptyObservations())).toThrow(
-      `observations incomplete: 2 read(s) still needed, first: tags ${PROD}/foo`,
+      `observations incomplete: 1 read(s) still needed, first: tags ${SRC}/foo`,
     );
   });
 });
