@@ -30,7 +30,7 @@ export interface RegistryClientOptions extends TransportOptions {
   readonly chunkThresholdBytes?: number;
   /** Size of each PATCH chunk: one buffer of this size is held for the whole upload; default 16 MiB. */
   readonly chunkSizeBytes?: number;
-  /** Steady requests per second per host (every request: reads, tokens, redirect hops); default 50. Ignored when `gate` is given. */
+  /** Steady requests per second per host (every request: reads, tokens, redirect hops); default {@link DEFAULT_MAX_RPS}. Ignored when `gate` is given. */
   readonly maxRps?: number;
   /** Requests in flight per host; default 64 (see `DEFAULT_MAX_IN_FLIGHT_PER_HOST`). Ignored when `gate` is given. */
   readonly maxInFlightPerHost?: number;
