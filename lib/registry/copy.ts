@@ -3,6 +3,7 @@
  * manifest ever points at missing content: blobs (skip if present, mount on the same host, else stream from the
  * source once for all destinations), image manifests, then the index. Tags are a separate step ({@link tagImage}) done by the caller after the copy.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { RegistryClient, RawManifest } from "./client";
 import { RegistryError } from "./errors";
 import { copyBlobToMany } from "./fan-out-blob";
@@ -185,12 +186,29 @@ export async function tagImage(client: RegistryClient, repository: RepositoryRef
 }
 
 /**
+ * What distribution answers when a manifest PUT reads a link file (of a blob or a child manifest it checks) at the
+ * moment another writer has truncated it to rewrite it in place: the content is there, the read saw an empty file.
+ */
+const HALF_WRITTEN_LINK_CODES: ReadonlySet<string | undefined> = new Set(["DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN"]);
+
+/** Attempts of a manifest write refused with one of {@link HALF_WRITTEN_LINK_CODES}. */
+const MANIFEST_WRITE_ATTEMPTS = 4;
+
+/**
+ * Pause before the next such attempt, times the attempts made: on a busy host the other writer can sit for tens of
+ * milliseconds between truncating a link and writing it, and one link is rewritten once per writer of its content.
+ */
+const HALF_WRITTEN_LINK_PAUSE_MS = 100;
+
+/**
  * Runs a manifest write; when it fails, looks whether the manifest is in place anyway — another run wrote it at the
  * same time (distribution rewrites its link files in place, so a concurrent write can fail on a file another has
- * half-written), or the answer was lost after the registry stored it — and if so counts the write as done.
+ * half-written), or the answer was lost after the registry stored it — and if so counts the write as done. When it
+ * is not in place and the registry said a blob or child it points at was unreadable, writes again: the caller put
+ * those in place before, so the registry read a link file another run was rewriting.
  *
  * @returns the digest the registry stored (the write's answer, or `expected` when found in place)
- * @throws the write's error when the reference does not hold `expected` after all
+ * @throws the last write's error when the reference does not hold `expected` after all
  */
 async function writeOrFindInPlace(
   client: RegistryClient,
@@ -199,12 +217,16 @@ async function writeOrFindInPlace(
   expected: string,
   write: () => Promise<string>,
 ): Promise<string> {
-  try {
-    return await write();
-  } catch (error) {
-    const found = await client.headManifest(repository, reference).catch(() => "absent" as const);
-    if (found !== "absent" && found.digest === expected) return expected;
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const found = await client.headManifest(repository, reference).catch(() => "absent" as const);
+      if (found !== "absent" && found.digest === expected) return expected;
+      const halfWrittenLink = error instanceof RegistryError && error.status === 400 && HALF_WRITTEN_LINK_CODES.has(error.code);
+      if (!halfWrittenLink || attempt >= MANIFEST_WRITE_ATTEMPTS) throw error;
+      await sleep(HALF_WRITTEN_LINK_PAUSE_MS * attempt);
+    }
   }
 }
 

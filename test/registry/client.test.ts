@@ -1,5 +1,5 @@
 import { RegistryClient } from "../../lib/registry/client";
-import { copyImage } from "../../lib/registry/copy";
+import { copyImage, tagImage } from "../../lib/registry/copy";
 import type { Credential } from "../../lib/registry/credentials";
 import { sha256Digest } from "../../lib/registry/digest";
 import { MANIFEST_ACCEPT, OCI_MANIFEST } from "../../lib/registry/media-types";
@@ -168,5 +168,41 @@ describe("copyImage on one host", () => {
     registry.intercept({ path: `/v2/prod/app/blobs/${sha256Digest(layer)}`, method: "HEAD" }).reply(200, "");
     registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "PUT" }).reply(201, "", { headers: { "docker-content-digest": "sha256:other" } });
     await expect(copyImage(client(), src, dst, digest)).rejects.toThrow(`PUT ${registry.host}/prod/app:${digest}: DIGEST_MISMATCH: registry stored sha256:other, expected ${digest}`);
+  });
+
+  // distribution's answer when it read a blob's link file while another writer had truncated it to rewrite it.
+  const halfWrittenLink = JSON.stringify({ errors: [
+    { code: "DIGEST_INVALID", message: "provided digest did not match uploaded content" },
+    { code: "MANIFEST_BLOB_UNKNOWN", message: "blob unknown to registry", detail: sha256Digest(layer) },
+  ] });
+
+  test("a manifest PUT refused on a half-written link, and not in place, is written again and counts as written", async () => {
+    registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "HEAD" }).reply(404, "").times(2);
+    registry.intercept({ path: `/v2/staging/app/manifests/${digest}`, method: "GET" }).reply(200, Buffer.from(manifest), { headers: { "content-type": OCI_MANIFEST } });
+    registry.intercept({ path: `/v2/prod/app/blobs/${sha256Digest(config)}`, method: "HEAD" }).reply(200, "");
+    registry.intercept({ path: `/v2/prod/app/blobs/${sha256Digest(layer)}`, method: "HEAD" }).reply(200, "");
+    registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "PUT" }).reply(400, halfWrittenLink);
+    registry.intercept({ path: `/v2/prod/app/manifests/${digest}`, method: "PUT" }).reply(201, "", { headers: { "docker-content-digest": digest } });
+    const { manifest: _, ...counts } = await copyImage(client(), src, dst, digest);
+    expect(counts).toEqual({ manifestsWritten: 1, manifestsPresent: 0, blobsUploaded: 0, blobsMounted: 0, blobsPresent: 2, bytesUploaded: 0 });
+    expect(registry.requests.filter((request) => request.path.includes("/prod/app/manifests/")).map((request) => request.method)).toEqual(["HEAD", "PUT", "HEAD", "PUT"]);
+  });
+
+  test("a tag PUT refused on a half-written link is tried four times in all, then fails with the registry's error", async () => {
+    registry.intercept({ path: "/v2/prod/app/manifests/v1", method: "PUT" }).reply(400, halfWrittenLink).times(4);
+    registry.intercept({ path: "/v2/prod/app/manifests/v1", method: "HEAD" }).reply(404, "").times(4);
+    const raw = { digest, mediaType: OCI_MANIFEST, bytes: manifest };
+    await expect(tagImage(client(), dst, digest, "v1", raw)).rejects.toThrow(
+      `PUT ${registry.url}/v2/prod/app/manifests/v1: 400 DIGEST_INVALID: manifest PUT failed: provided digest did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry (${sha256Digest(layer)})`,
+    );
+    expect(registry.requests.map((request) => request.method)).toEqual(["PUT", "HEAD", "PUT", "HEAD", "PUT", "HEAD", "PUT", "HEAD"]);
+  });
+
+  test("a tag PUT refused for another reason is not tried again", async () => {
+    registry.intercept({ path: "/v2/prod/app/manifests/v1", method: "PUT" }).reply(400, JSON.stringify({ errors: [{ code: "MANIFEST_INVALID", message: "manifest invalid" }] }));
+    registry.intercept({ path: "/v2/prod/app/manifests/v1", method: "HEAD" }).reply(404, "");
+    const raw = { digest, mediaType: OCI_MANIFEST, bytes: manifest };
+    await expect(tagImage(client(), dst, digest, "v1", raw)).rejects.toThrow(`PUT ${registry.url}/v2/prod/app/manifests/v1: 400 MANIFEST_INVALID: manifest PUT failed: manifest invalid`);
+    expect(registry.requests.map((request) => `${request.method} ${request.path}`)).toEqual(["PUT /v2/prod/app/manifests/v1", "HEAD /v2/prod/app/manifests/v1"]);
   });
 });
