@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RegistryClient, RawManifest } from "./client";
 import { RegistryError } from "./errors";
-import { copyBlobToMany } from "./fan-out-blob";
+import { copyBlobToMany, type BlobResult } from "./fan-out-blob";
 import { createLimiter, type Limiter } from "./limit";
 import { manifestContents, type Descriptor } from "./manifest-contents";
 import { formatRepository, type RepositoryRef } from "./reference";
@@ -73,6 +73,8 @@ interface CopyContext {
   readonly limit: Limiter;
   readonly attempts: number;
   readonly onEvent: (event: CopyEvent, destination: RepositoryRef) => void;
+  /** Blob digest → the destinations it is being copied into for this image, and when each holds it. */
+  readonly blobs: Map<string, Map<DestinationState, Promise<void>>>;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function copyImageToEach(
     limit: createLimiter(options.concurrency ?? 4),
     attempts: options.blobAttempts ?? DEFAULT_BLOB_ATTEMPTS,
     onEvent: options.onEvent ?? (() => {}),
+    blobs: new Map(),
   };
   const { raw, done } = await copyManifest(context, states, digest);
   return states.map(async (state, index): Promise<DestinationResult> => {
@@ -283,7 +286,7 @@ async function copyManifest(context: CopyContext, states: readonly DestinationSt
     const blobs = new Map<string, Descriptor>();
     for (const blob of [contents.config, ...contents.layers]) blobs.set(blob.digest, blob);
     const copies = [...blobs.values()].map((blob) => copyBlob(context, missing, blob));
-    prerequisites = missing.map((_, m) => copies.map((copy) => copy.then((results) => results[m])));
+    prerequisites = missing.map((_, m) => copies.map((perState) => perState[m]!));
   }
   const written = missing.map(async (state, m): Promise<"written" | "dropped"> => {
     await Promise.all(prerequisites[m]!);
@@ -305,29 +308,36 @@ async function copyManifest(context: CopyContext, states: readonly DestinationSt
 
 /**
  * Copies a blob into the states, within the blob concurrency limit for the attempt they share; per state, a
- * promise that settles once that destination holds the blob or is dropped (never rejects).
+ * promise that settles once that destination holds the blob or is dropped (never rejects). A blob several
+ * manifests of one image share (a layer common to its platforms) is copied once per destination: a state it is
+ * already under way for waits for that copy instead of uploading it a second time.
  */
-async function copyBlob(context: CopyContext, states: readonly DestinationState[], blob: Descriptor): Promise<Promise<void>[]> {
-  const targets = states.filter((state) => state.error === undefined);
-  const results = await context.limit(async () => {
-    const copy = copyBlobToMany(context.client, context.source, targets.map((state) => state.destination), blob, context.attempts);
-    await copy.shared;
-    return copy.results;
-  });
-  return states.map(async (state) => {
-    const index = targets.indexOf(state);
-    if (index === -1) return;
-    const outcome = await results[index]!;
-    if ("error" in outcome) return drop(state, outcome.error);
-    const { result } = state;
-    if (outcome.outcome === "present") result.blobsPresent++;
-    else if (outcome.outcome === "mounted") result.blobsMounted++;
-    else if (outcome.outcome === "uploaded") {
-      result.blobsUploaded++;
-      result.bytesUploaded += blob.size;
-    }
-    context.onEvent({ kind: "blob", digest: blob.digest, size: blob.size, outcome: outcome.outcome }, state.destination);
-  });
+function copyBlob(context: CopyContext, states: readonly DestinationState[], blob: Descriptor): Promise<void>[] {
+  let underWay = context.blobs.get(blob.digest);
+  if (!underWay) context.blobs.set(blob.digest, (underWay = new Map()));
+  const targets = states.filter((state) => state.error === undefined && !underWay.has(state));
+  if (targets.length > 0) {
+    const results = context.limit(async () => {
+      const copy = copyBlobToMany(context.client, context.source, targets.map((state) => state.destination), blob, context.attempts);
+      await copy.shared;
+      return copy.results;
+    });
+    targets.forEach((state, index) => underWay.set(state, results.then((all) => all[index]!).then((outcome) => record(context, state, blob, outcome))));
+  }
+  return states.map((state) => underWay.get(state) ?? Promise.resolve());
+}
+
+/** Counts a blob's outcome in a destination, or drops the destination with its error. */
+function record(context: CopyContext, state: DestinationState, blob: Descriptor, outcome: BlobResult): void {
+  if ("error" in outcome) return drop(state, outcome.error);
+  const { result } = state;
+  if (outcome.outcome === "present") result.blobsPresent++;
+  else if (outcome.outcome === "mounted") result.blobsMounted++;
+  else if (outcome.outcome === "uploaded") {
+    result.blobsUploaded++;
+    result.bytesUploaded += blob.size;
+  }
+  context.onEvent({ kind: "blob", digest: blob.digest, size: blob.size, outcome: outcome.outcome }, state.destination);
 }
 
 /** Keeps the first error of a destination, which is the one to report. */

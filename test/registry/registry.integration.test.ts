@@ -3,12 +3,17 @@
  * independent reader.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { copyImage, tagImage, type CopyEvent } from "../../lib/registry/copy";
 import { RegistryClient } from "../../lib/registry/client";
 import { sha256Digest } from "../../lib/registry/digest";
 import { RegistryError } from "../../lib/registry/errors";
 import type { RepositoryRef } from "../../lib/registry/reference";
+import { writeIndex } from "../harness/oci-layout";
 import { startRegistry, type HarnessRegistry } from "../harness/registry";
+import { seedLayout } from "../harness/skopeo";
 import { runCommand } from "../harness/run-command";
 import { pushBlob, pushTestIndex, type PushedIndex } from "./test-images";
 
@@ -61,6 +66,28 @@ test("copy to a second registry streams every blob, then a tag resolves to the s
   expect(await skopeoDigest(destination, "v1.10")).toBe(pushed.index);
   for (const child of pushed.children) expect(await skopeoDigest(destination, child)).toBe(child);
   expect(await client.listTags(destination)).toEqual({ tags: ["v1.10"], manifests: undefined });
+});
+
+test("a layer every platform of an index shares is uploaded once per destination, not once per platform", async () => {
+  const layout = await mkdtemp(join(tmpdir(), "shared-layer-"));
+  const index = await writeIndex(layout, "shared", {
+    seed: "shared-layer",
+    platforms: ["linux/amd64", "linux/arm64", "linux/s390x"],
+    layers: [{ size: 4096, seed: "shared-base" }, { size: 1024 }],
+  });
+  await seedLayout(layout, "shared", `${first.host}/staging/shared:seed`);
+  const uploads: string[] = [];
+
+  const result = await copyImage(client, repo(first.host, "staging/shared"), repo(second.host, "mirror/shared"), index.digest, {
+    onEvent: (event) => void (event.kind === "blob" && event.outcome === "uploaded" && uploads.push(event.digest)),
+  });
+
+  // 3 configs + 3 own layers + the shared one; every blob once.
+  expect(uploads).toHaveLength(7);
+  expect(new Set(uploads).size).toBe(7);
+  expect(result.blobsUploaded).toBe(7);
+  expect(await skopeoDigest(repo(second.host, "mirror/shared"), index.digest)).toBe(index.digest);
+  await rm(layout, { recursive: true, force: true });
 });
 
 test("a second copy writes nothing", async () => {
