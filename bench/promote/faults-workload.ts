@@ -82,6 +82,8 @@ export async function runFaultsWorkload(options: FaultsWorkloadOptions): Promise
         `incident ${faulted.proxied} (${formatKinds(faulted.proxiedByKind)})`,
       `requests/s through the proxies, mean of each 5 s: baseline ${windows(baseline.perSecond.requests)}; incident ${windows(faulted.perSecond.requests)} ` +
         `(faults/s ${windows(faulted.perSecond.faults)})`,
+      `planning (reads before the first write) ended within: baseline ${firstWrite(baseline)} s, incident ${firstWrite(faulted)} s; ` +
+        `the last 5% of requests took: baseline ${lastShare(baseline, 0.05)} s, incident ${lastShare(faulted, 0.05)} s`,
       `CPU of the fault proxies (this process): baseline ${baseline.phase.benchCpuSeconds.toFixed(1)} s, incident ${faulted.phase.benchCpuSeconds.toFixed(1)} s`,
       `promoter's summary: baseline ${summaries(baseline)}; incident ${summaries(faulted)}`,
     ];
@@ -172,4 +174,20 @@ function windows(perSecond: readonly number[]): string {
     means.push((window.reduce((sum, count) => sum + count, 0) / window.length).toFixed(0));
   }
   return means.join(" ") || "–";
+}
+
+/** Whole seconds into the run by which the proxies had seen the first write (POST, PUT, PATCH): about the end of planning. */
+function firstWrite(run: ProxiedRun): string {
+  const writes = Object.entries(run.perSecond.byKind).filter(([kind]) => /^(POST|PUT|PATCH) /.test(kind)).map(([, counts]) => counts);
+  const first = Math.min(...writes.map((counts) => counts.findIndex((count) => count > 0)).filter((second) => second >= 0));
+  return Number.isFinite(first) ? String(first + 1) : "–";
+}
+
+/** Seconds from when all but `share` of the requests had been seen to the end of the run: the stragglers' tail. */
+function lastShare(run: ProxiedRun, share: number): string {
+  const { requests } = run.perSecond;
+  const total = requests.reduce((sum, count) => sum + count, 0);
+  let seen = 0;
+  const at = requests.findIndex((count) => (seen += count) >= total * (1 - share));
+  return at < 0 ? "–" : (run.phase.wallSeconds - at).toFixed(0);
 }
