@@ -26,8 +26,9 @@ const TIME_BINARY = "/usr/bin/time";
 const RSS_LINE = /^\s*Maximum resident set size \(kbytes\): (\d+)\s*$/m;
 const USER_LINE = /^\s*User time \(seconds\): ([\d.]+)\s*$/m;
 const SYSTEM_LINE = /^\s*System time \(seconds\): ([\d.]+)\s*$/m;
-// GNU time's report starts here; everything before it is the command's own stderr.
-const REPORT_START = /^\s*Command being timed: /m;
+// GNU time's report starts here (with a line on a non-zero exit or a signal first); everything before it is the
+// command's own stderr.
+const REPORT_START = /^(?:Command (?:exited with non-zero status|terminated by signal) \d+\n)?\s*Command being timed: /m;
 
 /** Options of {@link timedRun}. */
 export interface TimedRunOptions {
@@ -55,8 +56,9 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Runs `command args…` under `/usr/bin/time -v` and waits for it. The command runs in its own process group, so
- * a timeout ends it with its children (`npm` → `sh` → `node`).
+ * Runs `command args…` under `/usr/bin/time -v` and waits for it. With a timeout the command runs in its own
+ * process group, so the timeout ends it with its children (`npm` → `sh` → `node`); without one it stays in ours
+ * and a Ctrl-C reaches it.
  *
  * @param command the program
  * @param args its arguments
@@ -76,9 +78,9 @@ export function timedRun(command: string, args: readonly string[], options: Time
       stdio: ["ignore", "pipe", "pipe"],
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
-      detached: true,
+      detached: options.timeoutSeconds !== undefined,
     });
-    const pid = child.pid;
+    const pid = options.timeoutSeconds === undefined ? undefined : child.pid;
     if (pid !== undefined) liveGroups.add(pid);
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
