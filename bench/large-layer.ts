@@ -1,10 +1,11 @@
 // `npm run bench:large-layer [-- --gib 1]`: one image with a single 1 GiB layer (written to disk as a stream),
-// seeded into a staging registry with skopeo, promoted to a second registry process by our CLI as a child
-// process; reports the promoter's wall time and peak RSS (target < 150 MB), and the peak of a no-op rerun (the
+// seeded into a staging registry with skopeo, promoted to a second registry process by the compiled promoter as a
+// child process; reports the promoter's wall time and peak RSS (target < 150 MB), and the peak of a no-op rerun (the
 // promoter's footprint without the layer), and checks the digest with skopeo.
 // Exit 1 when the target is missed or the digest differs.
-// The promoter runs as it is meant to in production, `node --max-semi-space-size=1 …` (see PROMOTER_NODE_FLAGS);
-// `--plain-node` measures it without the flag.
+// The promoter runs as package.json's `promote` script runs it (`node --max-semi-space-size=1 dist/promote.cjs`,
+// the flags read from the script), without npm around it so the peak RSS is the promoter's own; `--plain-node`
+// measures it without the Node flags.
 import { statfsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,18 +13,19 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { digestOf, seedLayout, startRegistry, writeImage, type HarnessRegistry } from "../test/harness";
 import { writePromotionTree } from "../test/harness/promotion-tree";
-import { PROMOTER_NODE_FLAGS, compilePromoteCli } from "./promote/compile-cli";
+import { assertBuilt, readPromoteScript, scriptPromote } from "./promote/promote-command";
 import { timedRun, type TimedRun } from "./promote/timed-run";
 import { runMain } from "../lib/cli/run-main";
 
 const RSS_TARGET_MB = 150;
 const { values: args } = parseArgs({ options: { gib: { type: "string", default: "1" }, "plain-node": { type: "boolean", default: false } } });
-const nodeFlags = args["plain-node"] ? [] : PROMOTER_NODE_FLAGS;
+const nodeFlags = args["plain-node"] ? [] : readPromoteScript().nodeFlags;
 const layerBytes = Math.round(Number(args.gib) * 1024 ** 3);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 async function main(): Promise<number> {
   if (!(layerBytes > 0)) throw new Error(`--gib must be a positive number, got ${JSON.stringify(args.gib)}`);
+  assertBuilt();
   const root = await mkdtemp(join(tmpdir(), "bench-large-layer-"));
   // The layer sits on disk three times at once: the layout, the staging storage and the destination storage.
   const { bavail, bsize } = statfsSync(root);
@@ -46,10 +48,10 @@ async function main(): Promise<number> {
       [{ name: "k8s-staging-big", source: `${staging.host}/staging`, destinations: [`${production.host}/prod`], images: [{ name: "big", dmap: { [image.digest]: ["v1"] } }] }],
       treeDir,
     );
-    const cli = await compilePromoteCli(process.cwd(), root);
     log(`promoting to ${production.host}/prod/big:v1 …`);
     const promote = async (): Promise<TimedRun> => {
-      const run = await timedRun(cli.node, [...nodeFlags, cli.entry, "--thin-manifest-dir", treeDir, "--confirm", "--quiet"], cli.env);
+      const command = scriptPromote(["--thin-manifest-dir", treeDir, "--confirm", "--quiet"], nodeFlags);
+      const run = await timedRun(command.program, command.args, { cwd: command.cwd });
       if (run.exitCode !== 0) throw new Error(`promote exited ${run.exitCode}:\n${run.stderr}\n${run.stdout}`);
       return run;
     };

@@ -1,45 +1,75 @@
-// `npm run bench:promote [-- --images N --json FILE …]`: our `promote --confirm` against `skopeo sync --all`
-// on the same workload (a staging registry, three fresh destination registries per tool and one destination
-// repository on the staging host), then no-op reruns of each (median of --noop-runs); prints the table and PASS/FAIL per target of
-// issue 4. Exit 1 when a target is missed or a tool fails.
+// `npm run bench:promote [-- --json FILE …]`: our promoter as a user runs it (`npm run promote -- … --confirm
+// --quiet`, default settings) against `skopeo sync --all --preserve-digests`, on real docker-registry processes,
+// for the targets of issue 11: A a no-op rerun (150 small images, 3 destinations; ≥ 10× faster, zero writes),
+// B a full promotion (30 multi-arch images, 3 destinations; ≤ 0.5× skopeo's wall time), C workload B through
+// fault proxies under the incident mix (exit 0, every tag right, ≤ 3× a fault-free baseline). Ours also runs
+// tuned on A and B, reported apart. Prints a table per workload and PASS/FAIL per target; exit 1 when a target
+// is missed or a run fails.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startRegistry, type HarnessRegistry } from "../test/harness";
-import { PROMOTER_NODE_FLAGS, compilePromoteCli, type CompiledCli } from "./promote/compile-cli";
-import { processCpuSeconds, stealSeconds } from "./promote/machine-cpu";
-import { checkTargets, formatTable, type BenchResults, type PhaseResult } from "./promote/report";
-import { timedRun, type TimedRun } from "./promote/timed-run";
-import { markLogs, phaseTraffic } from "./promote/traffic";
-import { findWrongTags } from "./promote/verify";
-import { buildWorkload, writeOurManifests, writeSkopeoSyncFile, type WorkloadSpec } from "./promote/workload";
 import { runMain } from "../lib/cli/run-main";
+import { runFaultsWorkload } from "./promote/faults-workload";
+import { runFullWorkload } from "./promote/full-workload";
+import { runNoopWorkload } from "./promote/noop-workload";
+import { assertBuilt, scriptPromote } from "./promote/promote-command";
+import { formatReport, type WorkloadReport } from "./promote/report";
+import { stageWorkload, type WorkloadSpec } from "./promote/workload";
+
+const WORKLOADS = ["noop", "full", "faults"] as const;
 
 const { values: args } = parseArgs({
   options: {
-    images: { type: "string", default: "60" },
+    "noop-images": { type: "string", default: "150" },
+    "noop-runs": { type: "string", default: "3" },
+    "noop-platforms": { type: "string", default: "linux/amd64" },
+    images: { type: "string", default: "30" },
     platforms: { type: "string", default: "linux/amd64,linux/arm64" },
     layers: { type: "string", default: "3" },
     "min-layer-kib": { type: "string", default: "256" },
     "max-layer-kib": { type: "string", default: "1024" },
+    workloads: { type: "string", default: WORKLOADS.join(",") },
+    "skip-tuned": { type: "boolean", default: false },
+    "tuned-concurrency": { type: "string", default: "32" },
+    "tuned-max-rps": { type: "string", default: "1000" },
+    "faults-timeout-factor": { type: "string", default: "10" },
     seed: { type: "string", default: "bench-promote" },
-    concurrency: { type: "string", default: "32" },
-    "max-rps": { type: "string", default: "1000" },
-    "noop-runs": { type: "string", default: "3" },
     json: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 
+const HELP = `npm run bench:promote -- [options]
+
+Our promoter exactly as a user runs it, from the repository root with default settings:
+  npm run promote -- --thin-manifest-dir TREE --confirm --quiet
+against skopeo sync --all --preserve-digests (one run per destination, one after another), on docker-registry
+processes on 127.0.0.1. Workloads (each against its own fresh destination registries):
+  A noop    --noop-images (150) single-platform images of 2 layers (1-16 KiB) -> 3 registries; each tool's
+            full promotion first (setup), then --noop-runs (3) no-op reruns, the tools taking turns; medians.
+            Targets: ours >= 10x faster than skopeo; zero write requests by ours. --noop-platforms a,b makes
+            them multi-arch (an OCI index each) instead of plain single-platform manifests.
+  B full    --images (30) images of --platforms (linux/amd64,linux/arm64) x --layers (3) layers of
+            --min-layer-kib (256) to --max-layer-kib (1024) KiB -> 3 fresh registries. Target: ours <= 0.5x skopeo.
+  C faults  workload B again, through a fault proxy in front of every registry (staging too): a baseline
+            injecting nothing, then the incident mix (10% 429 with Retry-After: 1, 10% 503, 5% resets) for the
+            whole run, ours only. Targets: exit 0, every tag right, wall time <= 3x the baseline. The faulted run
+            is killed after --faults-timeout-factor (10) times the baseline (at least 60 s).
+Tuned (not the headline): ours with --concurrency --tuned-concurrency (32) --max-rps --tuned-max-rps (1000)
+on A's no-op reruns and on B to 3 more fresh registries; --skip-tuned leaves them out.
+
+Options:
+  --workloads noop,full,faults   which workloads to run (default all; faults reuses B's staging)
+  --seed S                       seed of image contents and fault draws (default bench-promote)
+  --json FILE                    also write every measurement, note and check as JSON
+Needs docker-registry, skopeo, GNU time (/usr/bin/time) and a current build (npm run build).
+About 5 minutes on 2 cores with the defaults. Exit 1 when a target is missed or a run fails.`;
+
 if (args.help) {
-  console.log(
-    "npm run bench:promote -- [--images 60] [--platforms linux/amd64,linux/arm64] [--layers 3] [--min-layer-kib 256]\n" +
-      "  [--max-layer-kib 1024] [--seed S] [--concurrency N] [--max-rps N] [--noop-runs 3] [--json FILE]\n" +
-      "--concurrency (default 32) and --max-rps (default 1000) are passed to our promoter; skopeo has no rate limit.\n" +
-      "The no-op rerun is timed --noop-runs times per tool, the tools taking turns; the median run is reported.",
-  );
+  console.log(HELP);
   process.exit(0);
 }
 
@@ -49,149 +79,89 @@ function positive(name: string, text: string): number {
   return value;
 }
 
-const spec: WorkloadSpec = {
-  images: positive("images", args.images),
-  platforms: args.platforms.split(","),
-  layersPerImage: positive("layers", args.layers),
-  minLayerBytes: positive("min-layer-kib", args["min-layer-kib"]) * 1024,
-  maxLayerBytes: positive("max-layer-kib", args["max-layer-kib"]) * 1024,
-  seed: args.seed,
-};
+const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
-const noopRuns = positive("noop-runs", args["noop-runs"]);
-
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-function mustSucceed(what: string, run: TimedRun): TimedRun {
-  if (run.exitCode !== 0) throw new Error(`${what} exited ${run.exitCode}:\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
-  return run;
-}
-
-/** Runs the commands of one phase one after another; wall times add up, peak RSS is the largest. */
-async function measurePhase(
-  watched: readonly HarnessRegistry[],
-  commands: ReadonlyArray<() => Promise<TimedRun>>,
-): Promise<PhaseResult> {
-  const marks = await markLogs(watched);
-  const registryCpu = (): number => watched.reduce((sum, registry) => sum + processCpuSeconds(registry.pid), 0);
-  const registryCpuBefore = registryCpu();
-  const stealBefore = stealSeconds();
-  let wallSeconds = 0;
-  let peakRssMb = 0;
-  let cpuSeconds = 0;
-  for (const command of commands) {
-    const run = await command();
-    wallSeconds += run.wallSeconds;
-    cpuSeconds += run.cpuSeconds;
-    peakRssMb = Math.max(peakRssMb, run.peakRssMb);
-  }
-  return {
-    wallSeconds, peakRssMb, cpuSeconds,
-    registryCpuSeconds: registryCpu() - registryCpuBefore,
-    stealSeconds: stealSeconds() - stealBefore,
-    traffic: await phaseTraffic(marks),
-  };
-}
-
-/** The run with the median wall time (the upper middle one for an even count). */
-function medianPhase(runs: readonly PhaseResult[]): PhaseResult {
-  return [...runs].sort((a, b) => a.wallSeconds - b.wallSeconds)[Math.floor(runs.length / 2)]!;
-}
-
-function seconds(phase: PhaseResult): string {
-  return phase.wallSeconds.toFixed(2);
+function version(program: string, versionArgs: readonly string[]): string {
+  const result = spawnSync(program, versionArgs, { encoding: "utf8" });
+  return result.status === 0 ? result.stdout.trim().split("\n")[0]! : "unknown";
 }
 
 async function main(): Promise<number> {
+  const selected = args.workloads.split(",").filter((name) => name !== "");
+  const unknown = selected.filter((name) => !(WORKLOADS as readonly string[]).includes(name));
+  if (unknown.length > 0 || selected.length === 0) throw new Error(`--workloads: expected some of ${WORKLOADS.join(",")}, got ${JSON.stringify(args.workloads)}`);
+  const noopSpec: WorkloadSpec = {
+    images: positive("noop-images", args["noop-images"]), platforms: args["noop-platforms"].split(","), layersPerImage: 2,
+    minLayerBytes: 1024, maxLayerBytes: 16 * 1024, seed: `${args.seed}/noop`,
+  };
+  const fullSpec: WorkloadSpec = {
+    images: positive("images", args.images),
+    platforms: args.platforms.split(","),
+    layersPerImage: positive("layers", args.layers),
+    minLayerBytes: positive("min-layer-kib", args["min-layer-kib"]) * 1024,
+    maxLayerBytes: positive("max-layer-kib", args["max-layer-kib"]) * 1024,
+    seed: `${args.seed}/full`,
+  };
+  const noopRuns = positive("noop-runs", args["noop-runs"]);
+  const timeoutFactor = positive("faults-timeout-factor", args["faults-timeout-factor"]);
+  const tuning = args["skip-tuned"]
+    ? undefined
+    : ["--concurrency", String(positive("tuned-concurrency", args["tuned-concurrency"])), "--max-rps", String(positive("tuned-max-rps", args["tuned-max-rps"]))];
   if (!existsSync("/usr/bin/time")) throw new Error("/usr/bin/time (GNU time) is needed: apt-get install -y time");
+  assertBuilt();
+
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
+  const node = scriptPromote([]);
+  const versions = { node: version(node.program, ["--version"]), npm: version("npm", ["--version"]), skopeo: version("skopeo", ["--version"]) };
+  console.log(
+    `bench:promote ${startedAt}: ${availableParallelism()} cores, load ${loadAtStart.map((load) => load.toFixed(2)).join(" ")}; ` +
+      `promoter: npm ${versions.npm} → node ${versions.node} ${node.args.join(" ")}; ${versions.skopeo}\n`,
+  );
+
   const root = await mkdtemp(join(tmpdir(), "bench-promote-"));
-  const registries: HarnessRegistry[] = [];
+  const reports: WorkloadReport[] = [];
+  const print = (report: WorkloadReport): void => {
+    reports.push(report);
+    console.log(`${formatReport(report)}\n`);
+  };
   try {
-    const started = await Promise.all(Array.from({ length: 7 }, () => startRegistry()));
-    registries.push(...started);
-    const [staging, ...destinationHosts] = started as [HarnessRegistry, ...HarnessRegistry[]];
-    const oursHosts = destinationHosts.slice(0, 3);
-    const skopeoHosts = destinationHosts.slice(3);
-    const oursDestinations = [...oursHosts.map((r) => `${r.host}/prod`), `${staging.host}/prod-ours`];
-    const skopeoDestinations = [...skopeoHosts.map((r) => `${r.host}/prod`), `${staging.host}/prod-skopeo`];
-
-    log(`building ${spec.images} images (${spec.platforms.length} platforms × ${spec.layersPerImage} layers) and seeding ${staging.host} …`);
-    const layoutDir = join(root, "layout");
-    const workload = await buildWorkload(layoutDir, staging.host, spec, 4);
-    // The layout is only needed for seeding; dropping it keeps the page cache for the registries.
-    await rm(layoutDir, { recursive: true, force: true });
-    const treeDir = join(root, "tree");
-    await mkdir(treeDir);
-    await writeOurManifests(treeDir, staging.host, oursDestinations, workload.images);
-    const syncFile = join(root, "skopeo-sync.yaml");
-    await writeSkopeoSyncFile(syncFile, staging.host, workload.images);
-    const cli: CompiledCli = await compilePromoteCli(process.cwd(), root);
-
-    // The CLI's defaults (8 images at once, 50 requests/s per host) are politeness toward shared production
-    // registries; against private loopback registries they, not the promoter, would set the pace.
-    const tuning = ["--concurrency", args.concurrency, "--max-rps", args["max-rps"]];
-    const ourRun = (): Promise<TimedRun> =>
-      timedRun(cli.node, [...PROMOTER_NODE_FLAGS, cli.entry, "--thin-manifest-dir", treeDir, "--confirm", "--quiet", ...tuning], cli.env).then((run) =>
-        mustSucceed("promote --confirm", run),
-      );
-    const skopeoRuns = skopeoDestinations.map((destination) => (): Promise<TimedRun> =>
-      timedRun("skopeo", [
-        "--insecure-policy", "sync", "--all", "--preserve-digests", "--src", "yaml", "--dest", "docker",
-        "--src-no-creds", "--dest-no-creds", "--dest-tls-verify=false", syncFile, destination,
-      ]).then((run) => mustSucceed(`skopeo sync to ${destination}`, run)),
-    );
-    const oursWatched = [staging, ...oursHosts];
-    const skopeoWatched = [staging, ...skopeoHosts];
-
-    log("ours: promote --confirm …");
-    const oursFull = await measurePhase(oursWatched, [ourRun]);
-    log(`skopeo: sync --all to ${skopeoDestinations.length} destinations, one after another …`);
-    const skopeoFull = await measurePhase(skopeoWatched, skopeoRuns);
-    // Short runs are at the mercy of the machine's moment; taking turns and keeping the median evens that out.
-    const oursNoops: PhaseResult[] = [];
-    const skopeoNoops: PhaseResult[] = [];
-    for (let run = 1; run <= noopRuns; run++) {
-      log(`ours: no-op rerun ${run}/${noopRuns} …`);
-      oursNoops.push(await measurePhase(oursWatched, [ourRun]));
-      log(`skopeo: no-op rerun ${run}/${noopRuns} …`);
-      skopeoNoops.push(await measurePhase(skopeoWatched, skopeoRuns));
+    if (selected.includes("noop")) {
+      log(`A: seeding ${noopSpec.images} single-platform images …`);
+      const staged = await stageWorkload(join(root, "noop"), noopSpec);
+      try {
+        print(await runNoopWorkload({ staged, dir: join(root, "noop"), runs: noopRuns, ...(tuning ? { tuning } : {}), log }));
+      } finally {
+        await staged.staging.dispose();
+      }
     }
-    const oursNoop = medianPhase(oursNoops);
-    const skopeoNoop = medianPhase(skopeoNoops);
-    log(`no-op wall times (s): ours ${oursNoops.map(seconds).join(", ")}; skopeo ${skopeoNoops.map(seconds).join(", ")}`);
-
-    const results: BenchResults = {
-      ours: { full: oursFull, noop: oursNoop },
-      skopeo: { full: skopeoFull, noop: skopeoNoop },
-      stagingHost: staging.host,
-      cores: availableParallelism(),
-      workloadBlobBytes: workload.blobBytes,
-      wrongTags: {
-        ours: await findWrongTags(oursDestinations, workload.images),
-        skopeo: await findWrongTags(skopeoDestinations, workload.images),
-      },
-    };
-    const checks = checkTargets(results);
-    console.log(
-      `Workload: ${spec.images} images × ${spec.platforms.length} platforms × ${spec.layersPerImage} layers ` +
-        `(${spec.minLayerBytes / 1024}–${spec.maxLayerBytes / 1024} KiB), ${(workload.blobBytes / 1048576).toFixed(1)} MiB of ` +
-        `distinct blobs; ${oursDestinations.length} destinations per tool (3 registries + 1 repository on the staging host).\n` +
-        `Ours: lib/cli/promote.ts bundled with esbuild, run with Node ${process.versions.node} ${PROMOTER_NODE_FLAGS.join(" ")}` +
-        ` (${tuning.join(" ")}); skopeo sync --all --preserve-digests, one run per destination.\n` +
-        `No-op rerun: the median of ${noopRuns} runs per tool (every run's time is printed above the table).\n`,
-    );
-    console.log(formatTable(results));
-    console.log("");
-    for (const check of checks) console.log(`${check.pass ? "PASS" : "FAIL"}  ${check.target}: ${check.measured}`);
-    for (const line of [...results.wrongTags.ours, ...results.wrongTags.skopeo].slice(0, 10)) console.log(`  wrong: ${line}`);
-    if (args.json) {
-      await writeFile(args.json, `${JSON.stringify({ spec, nodeVersion: process.versions.node, tuning, results, checks }, null, 2)}\n`);
+    if (selected.includes("full") || selected.includes("faults")) {
+      log(`B: seeding ${fullSpec.images} images (${fullSpec.platforms.length} platforms × ${fullSpec.layersPerImage} layers) …`);
+      const staged = await stageWorkload(join(root, "full"), fullSpec);
+      try {
+        if (selected.includes("full")) print(await runFullWorkload({ staged, dir: join(root, "full"), ...(tuning ? { tuning } : {}), log }));
+        if (selected.includes("faults")) {
+          print(await runFaultsWorkload({ staged, dir: join(root, "faults"), seed: `${args.seed}/faults`, timeoutFactor, log }));
+        }
+      } finally {
+        await staged.staging.dispose();
+      }
     }
-    return checks.every((check) => check.pass) ? 0 : 1;
   } finally {
-    await Promise.all(registries.map((registry) => registry.dispose()));
     await rm(root, { recursive: true, force: true });
   }
+
+  const checks = reports.flatMap((report) => report.checks);
+  const ok = checks.every((check) => check.pass);
+  const loadAtEnd = loadavg();
+  console.log(`## Verdict: ${checks.filter((check) => check.pass).length} of ${checks.length} checks pass; load at the end ${loadAtEnd.map((load) => load.toFixed(2)).join(" ")}`);
+  for (const check of checks) console.log(`${check.pass ? "PASS" : "FAIL"}  ${check.target}: ${check.measured}`);
+  if (args.json) {
+    const machine = { cores: availableParallelism(), loadAtStart, loadAtEnd };
+    const options = { noopSpec, fullSpec, noopRuns, tuning, timeoutFactor, workloads: selected };
+    await writeFile(args.json, `${JSON.stringify({ startedAt, machine, versions, options, workloads: reports, checks, ok }, null, 2)}\n`);
+  }
+  return ok ? 0 : 1;
 }
 
 runMain("bench:promote", main);

@@ -13,6 +13,10 @@ export type LogMarks = ReadonlyMap<HarnessRegistry, number>;
 export interface PhaseTraffic {
   /** Request counts by HTTP method (harness probes left out). */
   readonly requestsByMethod: Readonly<Record<string, number>>;
+  /** Request counts by method and what was asked for, e.g. `HEAD manifest`, `GET tag list` (see {@link requestKind}). */
+  readonly requestsByKind: Readonly<Record<string, number>>;
+  /** {@link PhaseTraffic.requestsByKind} per registry host. */
+  readonly requestsByKindByHost: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** All requests. */
   readonly requests: number;
   /** POST, PUT, PATCH and DELETE requests. */
@@ -56,6 +60,8 @@ export async function markLogs(registries: readonly HarnessRegistry[]): Promise<
  */
 export async function phaseTraffic(marks: LogMarks): Promise<PhaseTraffic> {
   const requestsByMethod: Record<string, number> = {};
+  const requestsByKind: Record<string, number> = {};
+  const requestsByKindByHost: Record<string, Record<string, number>> = {};
   let requests = 0;
   let writeRequests = 0;
   let bytesReceived = 0;
@@ -68,9 +74,13 @@ export async function phaseTraffic(marks: LogMarks): Promise<PhaseTraffic> {
     const entries = (await readAccessLog(registry.accessLogPath)).slice(mark).filter(isClientRequest);
     const uploadedHere = new Set<string>();
     blobBytesUploadedByHost[registry.host] = 0;
+    const kindsHere: Record<string, number> = (requestsByKindByHost[registry.host] = {});
     for (const entry of entries) {
       requests++;
       requestsByMethod[entry.method] = (requestsByMethod[entry.method] ?? 0) + 1;
+      const kind = requestKind(entry.method, entry.path);
+      requestsByKind[kind] = (requestsByKind[kind] ?? 0) + 1;
+      kindsHere[kind] = (kindsHere[kind] ?? 0) + 1;
       if (WRITE_METHODS.has(entry.method)) writeRequests++;
       bytesReceived += entry.bytes;
       if (entry.method === "POST" && entry.status === 201 && MOUNT.test(entry.path)) blobMounts++;
@@ -86,9 +96,82 @@ export async function phaseTraffic(marks: LogMarks): Promise<PhaseTraffic> {
     }
   }
   return {
-    requestsByMethod, requests, writeRequests, bytesReceived, blobBytesUploaded, blobBytesUploadedByHost, blobUploads, repeatedBlobUploads,
+    requestsByMethod, requestsByKind, requestsByKindByHost, requests, writeRequests, bytesReceived, blobBytesUploaded, blobBytesUploadedByHost, blobUploads, repeatedBlobUploads,
     blobMounts,
   };
+}
+
+const KINDS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\/v2\/?(?:\?|$)/, "ping"],
+  [/\/manifests\//, "manifest"],
+  [/\/tags\/list(?:\?|$)/, "tag list"],
+  [/\/blobs\/uploads\//, "upload"],
+  [/\/blobs\//, "blob"],
+  [/\/referrers\//, "referrers"],
+];
+
+/**
+ * Names what a registry request is for, to count requests by kind.
+ *
+ * @param method HTTP method
+ * @param path path and query
+ * @returns e.g. `HEAD manifest`, `GET tag list`, `PUT upload`, `GET ping`, or `GET other`
+ * @example requestKind("GET", "/v2/prod/img-001/tags/list?n=1000") // → "GET tag list"
+ */
+export function requestKind(method: string, path: string): string {
+  return `${method} ${KINDS.find(([pattern]) => pattern.test(path))?.[1] ?? "other"}`;
+}
+
+/**
+ * Counts requests by {@link requestKind}.
+ *
+ * @param requests e.g. what a fault proxy saw
+ * @returns counts by kind
+ */
+export function countKinds(requests: Iterable<{ readonly method: string; readonly path: string }>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { method, path } of requests) {
+    const kind = requestKind(method, path);
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * Adds up counts by kind.
+ *
+ * @param counts several sets of counts
+ * @returns their sum, kind by kind
+ */
+export function sumKinds(counts: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const set of counts) for (const [kind, count] of Object.entries(set)) sum[kind] = (sum[kind] ?? 0) + count;
+  return sum;
+}
+
+/**
+ * Formats counts by kind, largest first: `HEAD manifest 450, GET tag list 150`.
+ *
+ * @param counts counts by kind
+ * @param per divide every count by this (e.g. the number of images) and show one decimal
+ * @returns the text, `none` when empty
+ */
+export function formatKinds(counts: Readonly<Record<string, number>>, per = 1): string {
+  const entries = Object.entries(counts).sort(([, a], [, b]) => b - a);
+  if (entries.length === 0) return "none";
+  return entries.map(([kind, count]) => `${kind} ${per === 1 ? count : (count / per).toFixed(1)}`).join(", ");
+}
+
+/**
+ * Formats what some hosts were asked, per image and host: `HEAD manifest 1.0, GET tag list 1.0`.
+ *
+ * @param traffic a phase's traffic
+ * @param hosts the hosts (`127.0.0.1:PORT`) to add up
+ * @param images how many images the phase handled
+ * @returns the text, `none` when those hosts saw nothing
+ */
+export function formatKindsPerImage(traffic: PhaseTraffic, hosts: readonly string[], images: number): string {
+  return formatKinds(sumKinds(hosts.map((host) => traffic.requestsByKindByHost[host] ?? {})), images * hosts.length);
 }
 
 function isClientRequest(entry: AccessLogEntry): boolean {

@@ -1,20 +1,24 @@
 /**
- * The promotion benchmark's workload: N multi-arch images built deterministically into one OCI layout and seeded
- * into a staging registry, plus the two descriptions of "copy all of them to these destinations" — a thin
+ * A promotion benchmark workload: N images (single-platform or multi-arch) built deterministically into one OCI
+ * layout and seeded into a staging registry, plus the two descriptions of "copy all of them to these destinations" — a thin
  * promoter manifest tree for our CLI and a `skopeo sync --src yaml` file for skopeo.
  */
 import { createHash } from "node:crypto";
-import { readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { seedLayout, writeIndex } from "../../test/harness";
+import { seedLayout, startRegistry, writeImage, writeIndex, type HarnessRegistry, type WrittenManifest } from "../../test/harness";
 import { writePromotionTree } from "../../test/harness/promotion-tree";
+import { REPO_ROOT, type Command } from "./promote-command";
 
 /** What to build. */
 export interface WorkloadSpec {
-  /** How many images (each an OCI index). */
+  /** How many images. */
   readonly images: number;
-  /** Platforms per image, e.g. `["linux/amd64", "linux/arm64"]`. */
+  /**
+   * Platforms per image: one builds a plain image manifest, several an OCI index over them, e.g.
+   * `["linux/amd64", "linux/arm64"]`.
+   */
   readonly platforms: readonly string[];
   /** Layers per platform image. */
   readonly layersPerImage: number;
@@ -39,7 +43,7 @@ export interface WorkloadImage {
   readonly name: string;
   /** The tag it carries in staging and must carry in every destination. */
   readonly tag: string;
-  /** The index digest every destination tag must resolve to. */
+  /** The digest (of the index, or of the manifest of a single-platform image) every destination tag must resolve to. */
   readonly digest: string;
 }
 
@@ -64,7 +68,7 @@ function seededSize(seed: string, position: string, min: number, max: number): n
  * @param parallel how many skopeo copies run at once
  * @returns the images with their digests, and the bytes of their distinct blobs
  * @throws {Error} from the layout writer, or {@link CommandError} when skopeo fails
- * @example const images = await buildWorkload(dir, staging.host, { images: 60, platforms: ["linux/amd64", "linux/arm64"], layersPerImage: 3, minLayerBytes: 262144, maxLayerBytes: 1048576, seed: "bench" }, 4);
+ * @example const images = await buildWorkload(dir, staging.host, { images: 30, platforms: ["linux/amd64", "linux/arm64"], layersPerImage: 3, minLayerBytes: 262144, maxLayerBytes: 1048576, seed: "bench" }, 4);
  */
 export async function buildWorkload(
   layoutDir: string,
@@ -79,9 +83,16 @@ export async function buildWorkload(
     const layers = Array.from({ length: spec.layersPerImage }, (_, layer) => ({
       size: seededSize(spec.seed, `${name}/${layer}`, spec.minLayerBytes, spec.maxLayerBytes),
     }));
-    const index = await writeIndex(layoutDir, name, { seed: `${spec.seed}/${name}`, platforms: spec.platforms, layers });
-    images.push({ name, tag: BENCH_TAG, digest: index.digest });
-    for (const manifest of [index, ...index.children]) manifestDigests.add(manifest.digest);
+    const seed = `${spec.seed}/${name}`;
+    const manifests: WrittenManifest[] = [];
+    if (spec.platforms.length === 1) {
+      manifests.push(await writeImage(layoutDir, name, { seed, platform: spec.platforms[0]!, layers }));
+    } else {
+      const index = await writeIndex(layoutDir, name, { seed, platforms: spec.platforms, layers });
+      manifests.push(index, ...index.children);
+    }
+    images.push({ name, tag: BENCH_TAG, digest: manifests[0]!.digest });
+    for (const manifest of manifests) manifestDigests.add(manifest.digest);
   }
   const blobsDir = join(layoutDir, "blobs", "sha256");
   let blobBytes = 0;
@@ -97,6 +108,58 @@ export async function buildWorkload(
   };
   await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
   return { images, blobBytes };
+}
+
+/** A workload seeded into its own staging registry. */
+export interface StagedWorkload extends Workload {
+  readonly spec: WorkloadSpec;
+  /** The staging registry (`<host>/staging/<image>:v1.0`); dispose of it when done. */
+  readonly staging: HarnessRegistry;
+  /** The `skopeo sync --src yaml` file naming every image. */
+  readonly syncFile: string;
+}
+
+/**
+ * Starts a staging registry and seeds the workload into it; the layout is deleted once seeded.
+ *
+ * @param dir an empty or missing directory for the layout and the sync file
+ * @param spec what to build
+ * @returns the staged workload
+ * @throws {RegistryStartError} or what {@link buildWorkload} throws; the registry is disposed of then
+ */
+export async function stageWorkload(dir: string, spec: WorkloadSpec): Promise<StagedWorkload> {
+  await mkdir(dir, { recursive: true });
+  const staging = await startRegistry();
+  try {
+    const layoutDir = join(dir, "layout");
+    const workload = await buildWorkload(layoutDir, staging.host, spec, 4);
+    // The layout is only needed for seeding; dropping it keeps the page cache for the registries.
+    await rm(layoutDir, { recursive: true, force: true });
+    const syncFile = join(dir, "skopeo-sync.yaml");
+    await writeSkopeoSyncFile(syncFile, staging.host, workload.images);
+    return { ...workload, spec, staging, syncFile };
+  } catch (error) {
+    await staging.dispose();
+    throw error;
+  }
+}
+
+/**
+ * The peer: `skopeo sync --all --preserve-digests` of the sync file's images to one destination.
+ *
+ * @param syncFile from {@link writeSkopeoSyncFile}
+ * @param destination `HOST/PREFIX`
+ * @returns the command
+ */
+export function skopeoSync(syncFile: string, destination: string): Command {
+  return {
+    program: "skopeo",
+    args: [
+      "--insecure-policy", "sync", "--all", "--preserve-digests", "--src", "yaml", "--dest", "docker",
+      "--src-no-creds", "--dest-no-creds", "--dest-tls-verify=false", syncFile, destination,
+    ],
+    cwd: REPO_ROOT,
+  };
 }
 
 /**
@@ -138,6 +201,21 @@ export async function writeOurManifests(
 export async function writeSkopeoSyncFile(file: string, stagingHost: string, images: readonly WorkloadImage[]): Promise<void> {
   const listed = Object.fromEntries(images.map((image) => [`${STAGING_PATH}/${image.name}`, [image.tag]]));
   await writeFile(file, stringify({ [stagingHost]: { "tls-verify": false, images: listed } }));
+}
+
+/**
+ * `N platforms × L layers (A–B KiB)` or `1 platform …` for a workload's description line.
+ *
+ * @param staged the workload
+ * @returns the text
+ */
+export function describeImages(staged: StagedWorkload): string {
+  const { spec } = staged;
+  const shape = spec.platforms.length === 1 ? `1 platform (${spec.platforms[0]}, plain manifest)` : `${spec.platforms.length} platforms (OCI index)`;
+  return (
+    `${shape} × ${spec.layersPerImage} layers of ${spec.minLayerBytes / 1024}–${spec.maxLayerBytes / 1024} KiB ` +
+    `(${(staged.blobBytes / 1048576).toFixed(1)} MiB of distinct blobs)`
+  );
 }
 
 /**
