@@ -1,12 +1,14 @@
 /**
  * Per-host admission for registry requests: a token bucket (requests per second with a small burst), a cap on
- * requests in flight, and additive-increase/multiplicative-decrease on 429s. Each 429 cuts the host's rate by a
- * factor (at most once per cooldown: the 429s of one moment answer requests sent at one rate), and the rate grows
- * back steadily all the time, so under 429s that keep coming it settles where one cut per cooldown balances a
- * cooldown's growth, and once they stop it is back at the maximum within seconds. A `Retry-After` is honoured by
- * the request that received it (the transport waits it out); the whole host is paused only when most of its recent
- * answers are 429s — a quota spent, not a stray refusal — and a pause is never extended by the 429s it already
- * answers. Time comes from an injectable clock so the behaviour is testable without real waiting.
+ * requests in flight, and additive-increase/multiplicative-decrease on 429s. A 429 cuts the host's rate by the
+ * share of the host's recent answers that were 429s (at most once per cooldown, since the 429s of one moment answer
+ * requests sent at one rate, and by at most half): the rate that got through. The rate grows back steadily all the
+ * time. Against a quota that refuses what exceeds it, the rate thus settles at the quota; against 429s that come
+ * at random whatever the rate, it settles where one cut per cooldown balances a cooldown's growth (with 10% of
+ * answers refused, at the maximum); once they stop, it is back at the maximum within seconds. A `Retry-After` is
+ * honoured by the request that received it (the transport waits it out); the whole host is paused only when most
+ * of its recent answers are 429s — a quota spent, not a stray refusal — and a pause is never extended by the 429s
+ * it already answers. Time comes from an injectable clock so the behaviour is testable without real waiting.
  */
 import type { RequestGate } from "./transport";
 
@@ -28,13 +30,13 @@ export interface HostRateLimitOptions {
   readonly maxInFlightPerHost?: number;
   /** The lowest rate a 429 can cut a host to; default 1 rps (or `maxRps` when that is lower). */
   readonly minRps?: number;
-  /** The factor a 429 multiplies the rate by; default 0.75. */
-  readonly cutFactor?: number;
+  /** The largest share of the rate one cut takes, however many answers were 429s; default 0.5. */
+  readonly maxCut?: number;
   /** Rate regained per second, all the time; default a tenth of `maxRps`. */
   readonly recoveryStepRps?: number;
   /** 429s closer together than this cut the rate once, since they answer requests sent at the same rate; default 1 s. */
   readonly cutCooldownMs?: number;
-  /** The window over which the share of 429s among a host's answers is measured; default 2 s. */
+  /** The window over which the share of 429s among a host's answers is measured (with the window before it, for the cut); default 2 s. */
   readonly denseWindowMs?: number;
   /** The share of 429s in the window from which a `Retry-After` pauses the whole host; default 0.5. */
   readonly denseShare?: number;
@@ -91,6 +93,8 @@ interface HostState {
   wakeScheduled: boolean;
   /** The window the share of 429s is measured in: when it started, answers (released requests) and 429s since. */
   window: { start: number; answered: number; throttled: number };
+  /** The answers and 429s of the window before, so a cut early in a window still sees a share of many answers. */
+  previous: { answered: number; throttled: number };
 }
 
 /**
@@ -105,7 +109,7 @@ export class HostRateLimiter implements RequestGate {
   private readonly minRps: number;
   private readonly burst: number;
   private readonly maxInFlight: number;
-  private readonly cutFactor: number;
+  private readonly maxCut: number;
   private readonly recoveryStepRps: number;
   private readonly cutCooldownMs: number;
   private readonly denseWindowMs: number;
@@ -116,15 +120,15 @@ export class HostRateLimiter implements RequestGate {
 
   /**
    * @param options rates, caps and clock, all optional
-   * @throws RangeError when a rate, burst, cap, factor or interval is out of range (caps and burst: positive
-   *   integers; the cut factor and dense share: in (0, 1))
+   * @throws RangeError when a rate, burst, cap, share or interval is out of range (caps and burst: positive
+   *   integers; the largest cut and the dense share: in (0, 1))
    */
   constructor(options: HostRateLimitOptions = {}) {
     this.maxRps = positive("maxRps", options.maxRps ?? DEFAULT_MAX_RPS);
     this.minRps = Math.min(this.maxRps, positive("minRps", options.minRps ?? 1));
     this.burst = positiveInteger("burst", options.burst ?? Math.max(1, Math.ceil(this.maxRps / 5)));
     this.maxInFlight = positiveInteger("maxInFlightPerHost", options.maxInFlightPerHost ?? DEFAULT_MAX_IN_FLIGHT_PER_HOST);
-    this.cutFactor = fraction("cutFactor", options.cutFactor ?? 0.75);
+    this.maxCut = fraction("maxCut", options.maxCut ?? 0.5);
     this.recoveryStepRps = positive("recoveryStepRps", options.recoveryStepRps ?? this.maxRps / 10);
     this.cutCooldownMs = nonNegative("cutCooldownMs", options.cutCooldownMs ?? 1000);
     this.denseWindowMs = positive("denseWindowMs", options.denseWindowMs ?? 2000);
@@ -164,8 +168,9 @@ export class HostRateLimiter implements RequestGate {
   }
 
   /**
-   * Reports a 429 from a host: its rate is cut (at most once per cooldown, never below the floor) and unused
-   * tokens are dropped; with a `Retry-After`, the whole host is paused for it only when most of its answers in the
+   * Reports a 429 from a host: its rate is cut by the share of 429s among its answers of the current and the
+   * previous window (at most once per cooldown, by at most `maxCut`, never below the floor) and unused tokens are
+   * dropped; with a `Retry-After`, the whole host is paused for it only when most of its answers in the
    * current window are 429s and it is not paused already (the 429s of a pause answer requests sent before it).
    *
    * @param host the host that answered 429
@@ -178,7 +183,8 @@ export class HostRateLimiter implements RequestGate {
     const window = this.windowOf(state, now);
     window.throttled++;
     if (now - state.lastCutAt >= this.cutCooldownMs) {
-      state.rps = Math.max(this.minRps, state.rps * this.cutFactor);
+      const share = (state.previous.throttled + window.throttled) / Math.max(1, state.previous.answered + window.answered);
+      state.rps = Math.max(this.minRps, state.rps * (1 - Math.min(this.maxCut, share)));
       state.lastCutAt = now;
       state.tokens = 0;
     }
@@ -188,6 +194,7 @@ export class HostRateLimiter implements RequestGate {
       state.pausedUntil = now + retryAfterMs;
       // The share after the pause is measured afresh.
       state.window = { start: state.pausedUntil, answered: 0, throttled: 0 };
+      state.previous = { answered: 0, throttled: 0 };
     }
     this.pump(host, state);
   }
@@ -212,6 +219,7 @@ export class HostRateLimiter implements RequestGate {
       state = {
         rps: this.maxRps, tokens: this.burst, refilledAt: now, lastCutAt: Number.NEGATIVE_INFINITY,
         pausedUntil: 0, inFlight: 0, queue: [], wakeScheduled: false, window: { start: now, answered: 0, throttled: 0 },
+        previous: { answered: 0, throttled: 0 },
       };
       this.hosts.set(host, state);
     }
@@ -220,7 +228,12 @@ export class HostRateLimiter implements RequestGate {
 
   /** The current share window, started afresh once the last one is over. */
   private windowOf(state: HostState, now: number): HostState["window"] {
-    if (now - state.window.start >= this.denseWindowMs) state.window = { start: now, answered: 0, throttled: 0 };
+    if (now - state.window.start >= this.denseWindowMs) {
+      // A window long gone says nothing about now: only the one just ended is kept.
+      const justEnded = now - state.window.start < 2 * this.denseWindowMs;
+      state.previous = justEnded ? { answered: state.window.answered, throttled: state.window.throttled } : { answered: 0, throttled: 0 };
+      state.window = { start: now, answered: 0, throttled: 0 };
+    }
     return state.window;
   }
 

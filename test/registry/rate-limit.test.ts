@@ -106,7 +106,7 @@ test("hosts are limited separately", async () => {
   expect(h.admitted).toEqual([0, 1000, 0]);
 });
 
-test("a 429 cuts the rate by a quarter once per cooldown, down to the 1 rps floor", () => {
+test("when every answer is a 429, each cut halves the rate, once per cooldown, down to the 1 rps floor", () => {
   const h = harness({ maxRps: 16, cutCooldownMs: 1000, recoveryStepRps: 1e-9 });
   const rates: number[] = [];
   const at = (time: number) => {
@@ -116,41 +116,91 @@ test("a 429 cuts the rate by a quarter once per cooldown, down to the 1 rps floo
   };
   [0, 500, 1000, 2000].forEach(at);
   for (let t = 3000; t <= 20_000; t += 1000) at(t);
-  expect(rates.slice(0, 4)).toEqual([12, 12, 9, 6.75]);
+  expect(rates.slice(0, 4)).toEqual([8, 8, 4, 2]);
   expect(rates.at(-1)).toBe(1);
   expect(h.limiter.stateFor("b.example").rps).toBe(16);
+});
+
+test("a 429 cuts the rate by the share of the host's recent answers that were 429s: the rate that got through", async () => {
+  const h = harness({ maxRps: 20, burst: 20, recoveryStepRps: 1e-9 });
+  for (let i = 0; i < 20; i++) h.request();
+  await h.clock.advanceTo(0);
+  for (const release of h.releases.splice(0)) release();
+  // One of the twenty answers was a 429; a second one in the same moment cuts nothing more.
+  h.limiter.throttled("a.example", undefined);
+  expect(h.limiter.stateFor("a.example").rps).toBeCloseTo(19, 5);
+  h.limiter.throttled("a.example", undefined);
+  expect(h.limiter.stateFor("a.example").rps).toBeCloseTo(19, 5);
 });
 
 test("the rate grows back steadily, never above the maximum", () => {
   const h = harness({ maxRps: 40, recoveryStepRps: 4 });
   h.limiter.throttled("a.example", undefined);
   const rateAt = (time: number) => ((h.clock.time = time), h.limiter.stateFor("a.example").rps);
-  expect([rateAt(0), rateAt(1000), rateAt(2500), rateAt(60_000)]).toEqual([30, 34, 40, 40]);
+  expect([rateAt(0), rateAt(1000), rateAt(2500), rateAt(60_000)]).toEqual([20, 24, 30, 40]);
 });
 
-test("under 429s that keep coming the rate settles where one cut per cooldown balances the growth", async () => {
+/**
+ * Fifty answers a second for two minutes, one in `every` a 429 with Retry-After whatever the rate (a registry
+ * refusing at random); the rate every 10 s.
+ */
+async function underRandom429s(every: number): Promise<{ rates: number[]; h: Harness }> {
   const h = harness({ maxRps: 250 });
   const rates: number[] = [];
-  // Fifty answers a second for two minutes, one in five a 429 with Retry-After: a registry refusing at random.
   let answered = 0;
   for (let t = 0; t <= 120_000; t += 100) {
     for (let i = 0; i < 5; i++) h.request();
     await h.clock.advanceTo(t + 99);
     for (const release of h.releases.splice(0)) {
       release();
-      if (answered++ % 5 === 0) h.limiter.throttled("a.example", 1000);
+      if (answered++ % every === 0) h.limiter.throttled("a.example", 1000);
     }
     if (t % 10_000 === 0) rates.push(Math.round(h.limiter.stateFor("a.example").rps));
   }
+  return { rates, h };
+}
+
+test("under random 429s that keep coming the rate settles where one cut per cooldown balances the growth", async () => {
+  const { rates, h } = await underRandom429s(5);
   expect(h.limiter.stateFor("a.example").queued).toBe(0);
-  // Between cuts (a second apart) it grows by 25 and each cut takes a quarter: it swings between 75 and 100 rps,
+  // Each second a cut takes a fifth, and the rate grows by 25 between cuts: it swings between 100 and 125 rps,
   // neither collapsing to the floor nor staying at the maximum, and is never paused (a fifth is not "most").
-  for (const rps of rates.slice(2)) expect(rps).toBeGreaterThanOrEqual(70);
-  for (const rps of rates.slice(2)) expect(rps).toBeLessThanOrEqual(105);
+  for (const rps of rates.slice(2)) expect(rps).toBeGreaterThanOrEqual(95);
+  for (const rps of rates.slice(2)) expect(rps).toBeLessThanOrEqual(130);
   expect(h.limiter.stateFor("a.example").pausedUntil).toBe(0);
-  // Once they stop, the maximum is back within seconds: (250 − 75) / 25 = 7 s.
+  // Once they stop, the maximum is back within seconds: (250 − 100) / 25 = 6 s.
   h.clock.time = 128_000;
   expect(h.limiter.stateFor("a.example").rps).toBe(250);
+});
+
+test("one answer in ten refused at random barely slows a host: the growth makes up a tenth each second", async () => {
+  const { rates } = await underRandom429s(10);
+  // Each cut takes a tenth, and the next second gives about as much back: 200–235 rps, against 100–125 above.
+  for (const rps of rates.slice(3)) expect(rps).toBeGreaterThanOrEqual(200);
+});
+
+test("against a quota that refuses what exceeds it, the rate converges to the quota and stays there", async () => {
+  const h = harness({ maxRps: 250 });
+  const quotaPerTick = 10; // 100 requests a second
+  const perSecond: number[] = [];
+  for (let t = 0; t < 60_000; t += 100) {
+    // Always more waiting than the host takes.
+    while (h.admitted.filter((at) => at === undefined).length < 100) h.request();
+    await h.clock.advanceTo(t + 99);
+    const admitted = h.releases.splice(0);
+    admitted.forEach((release, index) => {
+      release();
+      if (index >= quotaPerTick) h.limiter.throttled("a.example", undefined);
+    });
+    if (t % 1000 === 0) perSecond.push(0);
+    perSecond[perSecond.length - 1]! += admitted.length;
+  }
+  // From the maximum it comes down within seconds, then uses the whole quota, sending at most a third more
+  // (what one second's growth adds before the next cut).
+  for (const sent of perSecond.slice(20)) {
+    expect(sent).toBeGreaterThanOrEqual(100);
+    expect(sent).toBeLessThanOrEqual(133);
+  }
 });
 
 test("a 429 drops the unused burst, so the next request waits for a fresh token at the lower rate", async () => {
@@ -159,8 +209,8 @@ test("a 429 drops the unused burst, so the next request waits for a fresh token 
   h.request();
   h.request();
   await h.clock.advanceTo(1000);
-  // 7.5 requests a second: one every 133 ms.
-  expect(h.admitted).toEqual([134, 267]);
+  // Every answer so far a 429: halved to 5 requests a second, one every 200 ms.
+  expect(h.admitted).toEqual([200, 400]);
 });
 
 test("a stray Retry-After is the request's alone: the host is not paused", async () => {
@@ -188,10 +238,10 @@ test("when most answers are 429s, a Retry-After pauses every request to the host
   h.request("b.example");
   await h.clock.advanceTo(2999);
   expect(h.admitted).toEqual([0, 0, 0, 0, undefined, undefined, 0]);
-  expect(h.limiter.stateFor("a.example")).toMatchObject({ pausedUntil: 3000, queued: 2, rps: 7.5, inFlight: 0 });
+  expect(h.limiter.stateFor("a.example")).toMatchObject({ pausedUntil: 3000, queued: 2, rps: 5, inFlight: 0 });
   await h.clock.advanceTo(4000);
   // No tokens are earned while paused: the pause ends without a burst, at the cut rate.
-  expect(h.admitted).toEqual([0, 0, 0, 0, 3134, 3267, 0]);
+  expect(h.admitted).toEqual([0, 0, 0, 0, 3200, 3400, 0]);
 });
 
 test("a pause is not extended by the 429s that answer requests sent before it", () => {
@@ -209,7 +259,7 @@ test.each<[string, HostRateLimitOptions]>([
   ["burst must be a positive integer, got 1.5", { burst: 1.5 }],
   ["maxInFlightPerHost must be a positive integer, got 0", { maxInFlightPerHost: 0 }],
   ["minRps must be a positive number, got -1", { minRps: -1 }],
-  ["cutFactor must be between 0 and 1, got 1", { cutFactor: 1 }],
+  ["maxCut must be between 0 and 1, got 1", { maxCut: 1 }],
   ["denseShare must be between 0 and 1, got 0", { denseShare: 0 }],
   ["recoveryStepRps must be a positive number, got NaN", { recoveryStepRps: Number.NaN }],
   ["cutCooldownMs must be zero or more, got -5", { cutCooldownMs: -5 }],
@@ -244,7 +294,7 @@ describe("wired into the transport and the client", () => {
     const done = transport.request({ method: "GET", url: `${origin.url}/v2/` }).then(async (r) => ((status = r.status), await r.discard()));
     await retried;
     await clock.advanceTo(6999);
-    expect([status, sleeps, limiter.stateFor(origin.host)]).toEqual([undefined, [7000], { rps: 7.5, inFlight: 0, queued: 1, pausedUntil: 7000 }]);
+    expect([status, sleeps, limiter.stateFor(origin.host)]).toEqual([undefined, [7000], { rps: 5, inFlight: 0, queued: 1, pausedUntil: 7000 }]);
     await clock.advanceTo(8000);
     await done;
     expect(status).toBe(200);
