@@ -11,6 +11,8 @@ export interface ProgressStream {
 export interface Progress {
   /** Starts a phase of `total` steps (e.g. "reading registries", 120). */
   phase(name: string, total: number): void;
+  /** Adds steps to the current phase: work found while it runs (e.g. reads that earlier answers called for). */
+  more(steps: number): void;
   /** One step of the current phase is finished; `error` marks it failed. */
   step(label: string, error?: string): void;
   /** Counts bytes moved, for the status line. */
@@ -89,6 +91,11 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
       if (live) draw(true);
       else stream.write(`${name}: ${steps} to do\n`);
     },
+    more(steps) {
+      total += steps;
+      if (live) draw(false);
+      else stream.write(`${phaseName}: ${steps} more to do\n`);
+    },
     step(label, error) {
       done++;
       if (error !== undefined) {
@@ -116,6 +123,7 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
 
 const silentProgress: Progress = {
   phase: () => undefined,
+  more: () => undefined,
   step: () => undefined,
   addBytes: () => undefined,
   note: () => undefined,

@@ -47,8 +47,8 @@ describe("basic auth (htpasswd registries)", () => {
     expectExitCode(run, EXIT.failed);
     expect(run.stdout).toBe(
       `anon: valid; 0 copied, 0 tagged, 0 skipped, 0 refused, 1 failed\n` +
-        `  FAILED ${prod.host}/anon/app@${index.digest}: cannot read ${staging.host}/anon/app: ` +
-        `GET http://${staging.host}/v2/anon/app/tags/list: 401 UNAUTHORIZED: credentials refused: authentication required\n` +
+        `  FAILED ${prod.host}/anon/app@${index.digest}: cannot read ${prod.host}/anon/app: ` +
+        `HEAD http://${prod.host}/v2/anon/app/manifests/v1: 401 UNAUTHORIZED: authentication required (Basic)\n` +
         "Projects: 1 valid, 0 with warnings, 0 invalid\n" +
         `Promotion: 0 copied, 0 tagged, 0 skipped, 0 refused, 1 failed\n` +
         `Written: 0 images, 0 tags, 0 B uploaded, 0 blobs mounted\n`,

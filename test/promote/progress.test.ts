@@ -38,6 +38,25 @@ describe("createProgress", () => {
     expect(text.endsWith("\r\x1b[K")).toBe(true);
   });
 
+  it("grows a phase by the work found while it runs, in the log and on the live line", () => {
+    const log = capture(false);
+    const plain = createProgress(log.stream, { live: false });
+    plain.phase("reading registries", 1);
+    plain.step("tags a");
+    plain.more(2);
+    plain.step("head a 1.0");
+    expect(log.text()).toBe("reading registries: 1 to do\n[1/1] tags a\nreading registries: 2 more to do\n[2/3] head a 1.0\n");
+
+    const terminal = capture(true);
+    let clock = 0;
+    const live = createProgress(terminal.stream, { live: true, now: () => clock });
+    live.phase("reading registries", 1);
+    live.more(2);
+    clock += 200;
+    live.step("tags a");
+    expect(terminal.text()).toContain("reading registries: 1/3");
+  });
+
   it("prints nothing when quiet", () => {
     const out = capture(true);
     const progress = createProgress(out.stream, { quiet: true });

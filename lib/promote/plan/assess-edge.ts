@@ -46,12 +46,11 @@ export type Assessment = { readonly needs: readonly Read[] } | { readonly decisi
  * A refused tag affects that tag only: the digest is still copied and its other tags still written.
  *
  * A listed destination settles every tag its list does not name (absent); one read tag by tag (never listed)
- * needs a HEAD of each wanted tag.
+ * needs a HEAD of each wanted tag. A source is read only once listed (its list is asked for first).
  *
  * @param edge the edge to decide
- * @param observations what has been read so far (every source of the edge must be listed)
+ * @param observations what has been read so far
  * @returns the reads needed next, or the decision
- * @throws Error when a source of the edge has not been listed yet
  */
 export function assessEdge(edge: PromotionEdge, observations: Observations): Assessment {
   const destination = observations.get(edge.destination);
@@ -78,14 +77,14 @@ export function assessEdge(edge: PromotionEdge, observations: Observations): Ass
   const addTags = add ?? NONE;
 
   const here = present > 0 ? "present" : digestState(observations, edge.destination, edge.digest);
-  if (here === "unknown") return { needs: [{ kind: "head", repository: edge.destination, reference: edge.digest }] };
+  if (here === "unknown") return { needs: digestReads(edge, observations) };
   if (here === "present") {
     return { decision: { edge, action: addTags.length > 0 ? "tag" : "skip", addTags, presentTags, refusedTags } };
   }
 
   const sources = sourcesOf(edge);
   for (const source of sources) {
-    if (!observations.get(source)?.listed) throw new Error(`${source} must be listed before its edges are assessed`);
+    if (!observations.get(source)?.listed) return { needs: [{ kind: "tags", repository: source }] };
     const state = digestState(observations, source, edge.digest);
     if (state === "present") return { decision: { edge, action: "copy", source, addTags, presentTags, refusedTags } };
     if (state === "unknown") return { needs: [{ kind: "head", repository: source, reference: edge.digest }] };
@@ -100,6 +99,23 @@ export function assessEdge(edge: PromotionEdge, observations: Observations): Ass
       error: `${edge.digest} not found in ${sources.join(", ")}`,
     },
   };
+}
+
+/**
+ * The HEAD of the digest in the destination, where no wanted tag settled it. When the edge has tags and none
+ * points at the digest, the image is most likely new there, and its source is asked at the same time (the next
+ * question anyway): one round of reads less on the way to a copy, for one HEAD too many where the digest turns
+ * out to be there untagged.
+ */
+function digestReads(edge: PromotionEdge, observations: Observations): Read[] {
+  const reads: Read[] = [{ kind: "head", repository: edge.destination, reference: edge.digest }];
+  if (edge.tags.length === 0) return reads;
+  const source = sourcesOf(edge)[0]!;
+  const observation = observations.get(source);
+  if (observation?.listed && digestState(observations, source, edge.digest) === "unknown") {
+    reads.push({ kind: "head", repository: source, reference: edge.digest });
+  }
+  return reads;
 }
 
 const NONE: readonly string[] = Object.freeze([]);

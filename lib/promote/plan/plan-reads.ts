@@ -7,17 +7,18 @@ import { planRound } from "./plan-rounds";
  * record the answers, and call it again until it returns nothing; each round depends on the previous one:
  *
  * 1. the tag list of every source repository and of every destination on Google's registries (GCR, Artifact
- *    Registry), once (see `repositoriesToList`);
- * 2. HEADs of wanted tags in a destination: those its list names (unless the GCR/Artifact Registry extension
- *    already gave their digests), or every one where the destination is read tag by tag; HEAD of the digest
- *    where no wanted tag points to it (tagless promotions too); and HEADs of the source signature tags
- *    (`sha256-<hex>.sig`/`.att`) of promoted digests;
+ *    Registry), once (see `repositoriesToList`), and with them a HEAD of every wanted tag in the other
+ *    destinations, which are read tag by tag;
+ * 2. HEADs of the wanted tags a destination's list names (unless the GCR/Artifact Registry extension already
+ *    gave their digests); HEAD of the digest where no wanted tag points to it (tagless promotions too); and
+ *    HEADs of the source signature tags (`sha256-<hex>.sig`/`.att`) of promoted digests;
  * 3. HEAD of the digest where every wanted tag turned out absent or pointing elsewhere, and the destination
  *    reads of signature edges;
  * 4. HEAD of the digest in the source, only for edges that need a copy.
  *
- * A rerun after a complete promotion therefore reads each staging repository's tag list and, per destination
- * repository, its tag list (Google's registries) or one HEAD per wanted tag (others), and writes nothing.
+ * A rerun after a complete promotion therefore reads, in one round, each staging repository's tag list and, per
+ * destination repository, its tag list (Google's registries) or one HEAD per wanted tag (others), and writes
+ * nothing (a second round only where staging holds signatures).
  *
  * @param edges the promotion edges (from buildEdges)
  * @param observations what has been read so far

@@ -52,7 +52,9 @@ export function planRound(edges: readonly PromotionEdge[], observations: Observa
   const lists: Read[] = repositoriesToList(edges)
     .filter((repository) => !observations.get(repository)?.listed)
     .map((repository) => ({ kind: "tags", repository }));
-  if (lists.length > 0) return { reads: lists };
+  // Destinations read tag by tag need no list: their reads go out with the lists, so a rerun is one round of
+  // reads (staging lists on one host, destination HEADs on the others, at once).
+  if (lists.length > 0) return { reads: [...lists, ...unlistedDestinationReads(edges, observations)] };
 
   const state = stateFor(edges, observations);
   const byRepository = new Map<string, Map<string, Read>>();
@@ -92,6 +94,37 @@ export function planRound(edges: readonly PromotionEdge[], observations: Observa
 }
 
 // Edge lists are never changed after they are built, so their repositories are collected once per list.
+/**
+ * The reads edges into destinations that are not listed need while tag lists are still being read: the HEADs of
+ * their wanted tags, then of the digest (and of the source digest, once the source is listed), each as soon as
+ * the answers before it are in. Sorted by repository and reference, without duplicates.
+ */
+function unlistedDestinationReads(edges: readonly PromotionEdge[], observations: Observations): Read[] {
+  let unlisted = unlistedEdgesCache.get(edges);
+  if (!unlisted) {
+    const listed = new Set(repositoriesToList(edges));
+    unlisted = edges.filter((edge) => !listed.has(edge.destination));
+    unlistedEdgesCache.set(edges, unlisted);
+  }
+  const byKey = new Map<string, Read>();
+  for (const edge of unlisted) {
+    const assessment = assessEdge(edge, observations);
+    if (!("needs" in assessment)) continue;
+    for (const read of assessment.needs) if (read.kind !== "tags") byKey.set(readKeyOf(read), read);
+  }
+  return [...byKey.values()].sort((a, b) => compareText(a.repository, b.repository) || compareText(referenceOf(a), referenceOf(b)));
+}
+
+const unlistedEdgesCache = new WeakMap<readonly PromotionEdge[], readonly PromotionEdge[]>();
+
+function referenceOf(read: Read): string {
+  return read.kind === "tags" ? "" : read.kind === "children" ? childrenKey(read.reference) : read.reference;
+}
+
+function readKeyOf(read: Read): string {
+  return `${read.repository} ${referenceOf(read)}`;
+}
+
 const toListCache = new WeakMap<readonly PromotionEdge[], readonly string[]>();
 
 /**

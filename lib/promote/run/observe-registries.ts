@@ -8,7 +8,7 @@ import { emptyObservations, recordChildren, recordHead, recordTagList, type Obse
 import { SIGNATURE_TAG_SUFFIXES } from "../plan/signature-edges";
 import { readKey, readsNeeded } from "../plan/plan-reads";
 import type { Progress } from "../progress";
-import { HostBreaker, unreachableHostOf } from "./host-breaker";
+import { HostBreaker, isTransientFailure, unreachableHostOf } from "./host-breaker";
 
 /** What was learned about the registries an edge set touches. */
 export interface ObservedRegistries {
@@ -30,12 +30,22 @@ export interface ObserveOptions {
   readonly progress?: Progress;
   /** Reads in a row that may fail on one host with a network error or timeout before its other reads are skipped; default 2. */
   readonly unreachableAfter?: number;
+  /** Attempts per read, each a full set of the request's retries, on transient failures; default {@link DEFAULT_READ_ATTEMPTS}. */
+  readonly readAttempts?: number;
+  /** Pause before a read's next attempt, times the attempts made; default 1 s. */
+  readonly readRetryDelayMs?: number;
 }
 
+/** Attempts per read by default: the first, and two more after a transient failure. */
+export const DEFAULT_READ_ATTEMPTS = 3;
+
 /**
- * Performs the reads the planner asks for, round after round, until the plan can be decided: each repository's
- * tag list once, then only the manifest HEADs the lists cannot settle. A repository that cannot be read (its
- * registry down, access denied) does not stop the others: its edges are set aside and reported.
+ * Performs the reads the planner asks for until the plan can be decided: each listed repository's tag list
+ * once, then only the manifest HEADs the answers cannot settle. Reads are pipelined, not done in rounds: as soon
+ * as the reads in flight no longer fill the concurrency, the planner is asked again and the reads that the
+ * answers so far call for are started, so one read waiting out its retries (a `Retry-After`, a backoff) holds
+ * up only the edges that need it. A repository that cannot be read (its registry down, access denied) does not
+ * stop the others: its edges are set aside and reported.
  *
  * @param client the registry client
  * @param edges the promotion edges
@@ -50,41 +60,79 @@ export async function observeRegistries(
   const observations = emptyObservations();
   const unreadable = new Map<string, string>();
   const unreachableHosts = new Map<string, string>();
-  const limit = createLimiter(options.concurrency ?? 64);
+  const concurrency = options.concurrency ?? 64;
+  const limit = createLimiter(concurrency);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "reads");
-  let reachableEdges = edges;
   const keep = tagsWorthKeeping(edges);
-  for (let round = 1; ; round++) {
+  const readAttempts = options.readAttempts ?? DEFAULT_READ_ATTEMPTS;
+  const retryDelayMs = options.readRetryDelayMs ?? 1000;
+  const inFlight = new Set<string>();
+  let wake = (): void => {};
+  let settled = new Promise<void>((resolve) => (wake = resolve));
+  const start = (read: Read, attempt = 1): void => {
+    const key = readKey(read);
+    inFlight.add(key);
+    let retryAfterMs: number | undefined;
+    void limit(async () => {
+      const host = parseRepository(read.repository).host;
+      try {
+        hosts.check(host);
+        await perform(client, observations, read, keep);
+        hosts.succeeded(host);
+        options.progress?.step(key);
+      } catch (error) {
+        hosts.failed(host, error);
+        const message = (error as Error).message;
+        // A read whose retries ran out on a transient error is tried again a little later, as an image is.
+        if (attempt < readAttempts && isTransientFailure(error) && !hosts.isDown(host)) {
+          retryAfterMs = retryDelayMs * attempt;
+          options.progress?.note(`retrying later (attempt ${attempt + 1} of ${readAttempts}) ${key}: ${message}`);
+          return;
+        }
+        if (!unreadable.has(read.repository)) {
+          unreadable.set(read.repository, message);
+          const unreachableHost = unreachableHostOf(error);
+          if (unreachableHost !== undefined) unreachableHosts.set(read.repository, unreachableHost);
+        }
+        options.progress?.step(key, message);
+      }
+    }).finally(() => {
+      // A read to try again stays in flight meanwhile, so the planner's asking again does not start it twice.
+      if (retryAfterMs !== undefined) return void setTimeout(() => start(read, attempt + 1), retryAfterMs);
+      inFlight.delete(key);
+      wake();
+    });
+  };
+  let reachableEdges = edges;
+  let unreadableSeen = 0;
+  let started = 0;
+  for (;;) {
+    if (unreadable.size > unreadableSeen) {
+      unreadableSeen = unreadable.size;
+      reachableEdges = reachableEdges.filter((edge) => !touchesAny(edge, unreadable));
+    }
     // Round-robin over hosts, so a host that is down is found out in the first wave, not after every other host.
-    const reads = interleaveByHost(readsNeeded(reachableEdges, observations));
-    if (reads.length === 0) break;
-    options.progress?.phase(`reading registries (round ${round})`, reads.length);
-    await Promise.all(
-      reads.map((read) =>
-        limit(async () => {
-          const host = parseRepository(read.repository).host;
-          try {
-            hosts.check(host);
-            await perform(client, observations, read, keep);
-            hosts.succeeded(host);
-            options.progress?.step(readKey(read));
-          } catch (error) {
-            hosts.failed(host, error);
-            const message = (error as Error).message;
-            if (!unreadable.has(read.repository)) {
-              unreadable.set(read.repository, message);
-              const unreachableHost = unreachableHostOf(error);
-              if (unreachableHost !== undefined) unreachableHosts.set(read.repository, unreachableHost);
-            }
-            options.progress?.step(readKey(read), message);
-          }
-        }),
-      ),
-    );
-    if (unreadable.size > 0) reachableEdges = reachableEdges.filter((edge) => !touchesAny(edge, unreadable));
+    const fresh = interleaveByHost(readsNeeded(reachableEdges, observations).filter((read) => !inFlight.has(readKey(read))));
+    if (fresh.length > 0) {
+      if (started === 0) options.progress?.phase("reading registries", fresh.length);
+      else options.progress?.more(fresh.length);
+      started += fresh.length;
+      for (const read of fresh) start(read);
+    }
+    if (inFlight.size === 0) break;
+    // Ask the planner again once the reads in flight no longer keep every slot busy (asking after every answer
+    // of a million-read wave would cost more than the reads), and not more often than every few milliseconds.
+    do {
+      await settled;
+      settled = new Promise<void>((resolve) => (wake = resolve));
+    } while (inFlight.size > concurrency);
+    if (inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, REPLAN_INTERVAL_MS));
   }
   return { observations, reachableEdges, unreadable, unreachableHosts };
 }
+
+/** The least time between two askings of the planner while reads are in flight. */
+const REPLAN_INTERVAL_MS = 10;
 
 /**
  * Which listed tags the planner can ever look at: those some edge wants, cosign signature, attestation and SBOM

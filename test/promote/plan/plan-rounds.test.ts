@@ -76,12 +76,11 @@ describe("planRound", () => {
     expect(round.decisions).toBeUndefined();
   });
 
-  it("reads a destination without the listing extension tag by tag: a rerun costs one HEAD per wanted tag", () => {
+  it("reads a destination without the listing extension tag by tag, with the lists: a rerun is one round, one HEAD per wanted tag", () => {
     const edges = buildEdges([manifest({ foo: { [A]: ["1.0", "latest"] } })]);
     const observations = emptyObservations();
-    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`tags ${SRC}/foo`]);
+    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`tags ${SRC}/foo`, `head ${PROD}/foo 1.0`, `head ${PROD}/foo latest`]);
     recordTagList(observations, `${SRC}/foo`, ["1.0", "latest"]);
-    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${PROD}/foo 1.0`, `head ${PROD}/foo latest`]);
     recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "1.0" }, A);
     recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "latest" }, A);
     expect(planRound(edges, observations).decisions!.map((d) => [d.action, d.presentTags])).toEqual([["skip", ["1.0", "latest"]]]);
@@ -93,10 +92,9 @@ describe("planRound", () => {
     recordTagList(observations, `${SRC}/foo`, []);
     recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "1.0" }, undefined);
     recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: "latest" }, B);
-    // Neither tag names the digest: is it there untagged?
-    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${PROD}/foo ${A}`]);
+    // Neither tag names the digest: is it there untagged? Most likely not, so the source is asked at once too.
+    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${PROD}/foo ${A}`, `head ${SRC}/foo ${A}`]);
     recordHead(observations, { kind: "head", repository: `${PROD}/foo`, reference: A }, undefined);
-    expect(readsNeeded(edges, observations).map(readKey)).toEqual([`head ${SRC}/foo ${A}`]);
     recordHead(observations, { kind: "head", repository: `${SRC}/foo`, reference: A }, A);
     const [decision] = planRound(edges, observations).decisions!;
     expect([decision!.action, decision!.addTags, decision!.refusedTags]).toEqual(["copy", ["1.0"], [{ tag: "latest", current: B }]]);
