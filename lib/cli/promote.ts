@@ -16,7 +16,7 @@ import { strictProblems, validateFatFile, validateThinTree, type TreeValidation 
 import { createProgress } from "../promote/progress";
 import { formatReport } from "../promote/run/format-report";
 import { formatInvalidInputMarkdown, formatReportMarkdown } from "../promote/run/format-report-markdown";
-import { DEFAULT_PASSES } from "../promote/run/execute-plan";
+import { DEFAULT_IMAGE_ATTEMPTS, DEFAULT_IMAGE_CONCURRENCY } from "../promote/run/execute-plan";
 import { promote, type PromotionReport } from "../promote/run/promote";
 import { runReport, type RunReport } from "../promote/run/run-report";
 import { RegistryClient } from "../registry/client";
@@ -75,7 +75,7 @@ function buildCommand(): Command {
       "speak plain HTTP to this host (repeatable; loopback hosts always use HTTP)",
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .option("--concurrency <n>", "images copied at once, each with up to 4 blobs in parallel", positiveInteger, 8)
+    .option("--concurrency <n>", "images copied at once, each with up to 4 blobs in parallel", positiveInteger, DEFAULT_IMAGE_CONCURRENCY)
     .option(
       "--max-rps <n>",
       "requests per second per registry host, every request counted (reads, token requests, redirects); " +
@@ -121,7 +121,7 @@ by a quarter (once per second at most, down to 1/s) and the rate grows back by a
 it settles while 429s keep coming and is back to --max-rps seconds after they stop. A Retry-After is waited out by
 the request that got it; the whole host pauses only when most of its answers of the last 2 s are 429s. Failed
 requests are retried (blobs restarted up to ${DEFAULT_BLOB_ATTEMPTS} times); images that still failed on transient errors are
-retried in up to ${DEFAULT_PASSES - 1} later passes. A destination that stops reading is cut out of the shared source stream after
+retried up to ${DEFAULT_IMAGE_ATTEMPTS - 1} more times, 2 and 4 s later, while the others go on. A destination that stops reading is cut out of the shared source stream after
 --timeout and fails alone.
 
 Signatures: cosign's sha256-<hex>.sig/.att/.sbom tags of every promoted digest and of an index's children are

@@ -105,7 +105,7 @@ describe("retry policy", () => {
   ])("parseRetryAfter(%s) at t=5s", (value, expected) => expect(parseRetryAfter(value, 5000)).toBe(expected));
 
   test("full jitter stays under the doubled, capped ceiling; Retry-After wins but is capped", () => {
-    expect(retryDelayMs(DEFAULT_RETRY_POLICY, 3, undefined, () => 0.5)).toBe(1000);
+    expect(retryDelayMs(DEFAULT_RETRY_POLICY, 3, undefined, () => 0.5)).toBe(500);
     expect(retryDelayMs(DEFAULT_RETRY_POLICY, 20, undefined, () => 0.999)).toBe(29_970);
     expect(retryDelayMs(DEFAULT_RETRY_POLICY, 1, 7000, () => 0)).toBe(7000);
     expect(retryDelayMs(DEFAULT_RETRY_POLICY, 1, 10_000_000, () => 0)).toBe(120_000);

@@ -40,7 +40,7 @@ test("500 and a network error, then success: exponential backoff with jitter", a
   const response = await transport().request({ method: "GET", url: `${origin.url}/v2/` });
   expect(response.status).toBe(200);
   await response.discard();
-  expect(sleeps).toEqual([250, 500]);
+  expect(sleeps).toEqual([125, 250]);
 });
 
 test("retries exhausted: RegistryError with the spec code, status and a redacted URL", async () => {

@@ -1,15 +1,14 @@
 import type { RegistryClient, RawManifest } from "../../registry/client";
 import { copyImageToEach, tagImage, type DestinationResult } from "../../registry/copy";
-import { RegistryError } from "../../registry/errors";
 import { createLimiter } from "../../registry/limit";
 import { parseRepository, type RepositoryRef } from "../../registry/reference";
 import type { EdgeDecision } from "../plan/assess-edge";
 import type { Progress } from "../progress";
-import { HostBreaker, unreachableHostOf } from "./host-breaker";
+import { HostBreaker, isTransientFailure, unreachableHostOf } from "./host-breaker";
 
 /** Options of {@link executePlan}. */
 export interface ExecuteOptions {
-  /** Source images worked on at once (each to all its destinations, or one tag decision); default 8. */
+  /** Source images worked on at once (each to all its destinations, or one tag decision); default {@link DEFAULT_IMAGE_CONCURRENCY}. */
   readonly concurrency?: number;
   /** Blobs copied at once within one image; default 4. */
   readonly blobConcurrency?: number;
@@ -21,19 +20,24 @@ export interface ExecuteOptions {
    */
   readonly unreachableAfter?: number;
   /**
-   * Passes over the work: images that failed on a transient error (retries exhausted, a reset, a timeout) on a
-   * host still serving are tried again in the next pass; default {@link DEFAULT_PASSES}.
+   * Attempts per image: one that failed on a transient error (retries exhausted, a reset, a timeout) on a host
+   * still serving is tried again, as soon as its pause is over, while the others go on; default
+   * {@link DEFAULT_IMAGE_ATTEMPTS}.
    */
-  readonly passes?: number;
-  /** Pause before each later pass, times the pass number less one; default 2 s (a registry in trouble gets a breath). */
-  readonly passDelayMs?: number;
+  readonly imageAttempts?: number;
+  /** Pause before an image's next attempt, times the attempts made; default 2 s (a registry in trouble gets a breath). */
+  readonly imageRetryDelayMs?: number;
 }
 
-/** Passes over the work by default: the first, and two more for what failed on transient errors. */
-export const DEFAULT_PASSES = 3;
+/**
+ * Images worked on at once by default. With up to 4 blobs each, 64 requests are in flight: at the 250 ms a request
+ * to a registry in another region takes, enough to keep a host at the default --max-rps (250/s), so the rate
+ * limit, not waiting, sets the pace; and an image waiting out a `Retry-After` holds up a sixteenth of the work.
+ */
+export const DEFAULT_IMAGE_CONCURRENCY = 16;
 
-/** Codes of failures that a later attempt may not meet: the connection, a timeout, the request's deadline. */
-const TRANSIENT_CODES = new Set(["NETWORK", "TIMEOUT", "DEADLINE"]);
+/** Attempts per image by default: the first, and two more for an image that failed on transient errors. */
+export const DEFAULT_IMAGE_ATTEMPTS = 3;
 
 /** What executing a plan did, in totals. */
 export interface ExecutionTotals {
@@ -62,7 +66,7 @@ export interface Execution {
  * and only then tagged, so a destination tag never points at an incomplete image. The copy decisions of one
  * source image are carried out together, so each source blob is read once for all its destinations. A failed
  * image, or a failed destination of an image, does not stop the others, and one that failed on a transient error
- * (its requests' retries exhausted) is tried again in a later pass while its host is still serving.
+ * (its requests' retries exhausted) is tried again after a pause, while its host is still serving.
  *
  * @param client the registry client
  * @param decisions the plan's decisions (`skip` and `fail` ones are ignored)
@@ -77,90 +81,66 @@ export async function executePlan(
 ): Promise<Execution> {
   const work = decisions.filter((decision) => decision.action === "copy" || decision.action === "tag");
   const failures = new Map<EdgeDecision, string>();
-  const errors = new Map<EdgeDecision, unknown>();
   const unreachable = new Map<EdgeDecision, string>();
   const totals: ExecutionTotals = { imagesCopied: 0, tagsWritten: 0, bytesUploaded: 0, blobsMounted: 0 };
-  const limit = createLimiter(options.concurrency ?? 8);
+  const limit = createLimiter(options.concurrency ?? DEFAULT_IMAGE_CONCURRENCY);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "images");
-  const finish = (decision: EdgeDecision, host: string, error?: unknown): void => {
-    const label = `${decision.edge.destination}@${decision.edge.digest}`;
-    if (error === undefined) {
-      hosts.succeeded(host);
-      return options.progress?.step(label);
-    }
-    hosts.failed(host, error);
+  const label = (decision: EdgeDecision): string => `${decision.edge.destination}@${decision.edge.digest}`;
+  const finish = (decision: EdgeDecision, error?: unknown): void => {
+    if (error === undefined) return options.progress?.step(label(decision));
     const message = (error as Error).message;
     failures.set(decision, message);
-    errors.set(decision, error);
     const unreachableHost = unreachableHostOf(error);
     if (unreachableHost !== undefined) unreachable.set(decision, unreachableHost);
-    options.progress?.step(label, message);
+    options.progress?.step(label(decision), message);
   };
-  const runPass = (todo: readonly EdgeDecision[]) =>
-    Promise.all(
-      groupBySourceImage(todo).map((group) =>
-        limit(async () => {
-          const attempted: Array<{ decision: EdgeDecision; destination: RepositoryRef }> = [];
-          for (const decision of group) {
-            const destination = parseRepository(decision.edge.destination);
-            try {
-              hosts.check(destination.host);
-              attempted.push({ decision, destination });
-            } catch (error) {
-              finish(decision, destination.host, error);
-            }
-          }
-          const copies = await copyAll(client, attempted, options);
-          // Each destination is tagged as soon as its own copy is in, whatever the others are still doing.
-          await Promise.all(attempted.map(async ({ decision, destination }, index) => {
-            try {
-              const copy = await copies[index];
-              if (copy !== undefined && !copy.ok) throw copy.error;
-              if (copy?.ok) {
-                totals.imagesCopied++;
-                totals.bytesUploaded += copy.result.bytesUploaded;
-                totals.blobsMounted += copy.result.blobsMounted;
-              }
-              await addTags(client, decision, destination, copy?.ok ? copy.result.manifest : undefined, totals);
-              finish(decision, destination.host);
-            } catch (error) {
-              finish(decision, destination.host, error);
-            }
-          }));
-        }),
-      ),
-    );
-
-  const passes = options.passes ?? DEFAULT_PASSES;
-  let todo = work;
-  for (let pass = 1; pass <= passes && todo.length > 0; pass++) {
-    if (pass > 1) {
-      for (const decision of todo) {
-        failures.delete(decision);
-        errors.delete(decision);
-        unreachable.delete(decision);
+  const attempts = options.imageAttempts ?? DEFAULT_IMAGE_ATTEMPTS;
+  // One attempt at a group (one source image to its destinations, or one tag decision); what failed on a
+  // transient error is tried again after a pause, outside the concurrency limit, while the other groups go on.
+  const runGroup = async (group: readonly EdgeDecision[], attempt: number): Promise<void> => {
+    const again: EdgeDecision[] = [];
+    await limit(async () => {
+      const attempted: Array<{ decision: EdgeDecision; destination: RepositoryRef }> = [];
+      for (const decision of group) {
+        const destination = parseRepository(decision.edge.destination);
+        try {
+          hosts.check(destination.host);
+          attempted.push({ decision, destination });
+        } catch (error) {
+          finish(decision, error);
+        }
       }
-      await sleep((options.passDelayMs ?? 2000) * (pass - 1));
-    }
-    options.progress?.phase(pass === 1 ? "promoting" : `retrying (pass ${pass} of ${passes})`, todo.length);
-    await runPass(todo);
-    // Worth another pass: a transient failure on a host that is still serving (a host given up on stays given up).
-    todo = work.filter((decision) => isTransient(errors.get(decision)) && !hostGivenUp(hosts, decision));
-  }
+      const copies = await copyAll(client, attempted, options);
+      // Each destination is tagged as soon as its own copy is in, whatever the others are still doing.
+      await Promise.all(attempted.map(async ({ decision, destination }, index) => {
+        try {
+          const copy = await copies[index];
+          if (copy !== undefined && !copy.ok) throw copy.error;
+          if (copy?.ok) {
+            totals.imagesCopied++;
+            totals.bytesUploaded += copy.result.bytesUploaded;
+            totals.blobsMounted += copy.result.blobsMounted;
+          }
+          await addTags(client, decision, destination, copy?.ok ? copy.result.manifest : undefined, totals);
+          hosts.succeeded(destination.host);
+          finish(decision);
+        } catch (error) {
+          hosts.failed(destination.host, error);
+          if (attempt < attempts && isTransientFailure(error) && !hosts.isDown(destination.host)) {
+            again.push(decision);
+            options.progress?.note(`retrying later (attempt ${attempt + 1} of ${attempts}) ${label(decision)}: ${(error as Error).message}`);
+          } else finish(decision, error);
+        }
+      }));
+    });
+    if (again.length === 0) return;
+    await sleep((options.imageRetryDelayMs ?? 2000) * attempt);
+    await runGroup(again, attempt + 1);
+  };
+
+  options.progress?.phase("promoting", work.length);
+  await Promise.all(groupBySourceImage(work).map((group) => runGroup(group, 1)));
   return { failures, unreachable, totals };
-}
-
-function isTransient(error: unknown): boolean {
-  return error instanceof RegistryError && (error.retryable || TRANSIENT_CODES.has(error.code ?? ""));
-}
-
-function hostGivenUp(hosts: HostBreaker, decision: EdgeDecision): boolean {
-  try {
-    hosts.check(parseRepository(decision.edge.destination).host);
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

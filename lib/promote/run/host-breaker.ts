@@ -38,6 +38,18 @@ export function unreachableHostOf(error: unknown): string | undefined {
 }
 
 /**
+ * Whether a failure may not recur on a later attempt: the registry said so (a 429, a 5xx, after the request's own
+ * retries), or the connection failed, timed out or missed its deadline. A refusal, a 404 or a digest mismatch
+ * will recur, and work not attempted because its host was given up on stays given up.
+ *
+ * @param error what a registry operation threw
+ * @returns true when trying the work again later may succeed
+ */
+export function isTransientFailure(error: unknown): boolean {
+  return error instanceof RegistryError && (error.retryable || UNREACHABLE_CODES.has(error.code ?? ""));
+}
+
+/**
  * Stops sending work to a registry host that is down: after `threshold` pieces of work in a row failed there
  * with a network error or timeout (each already retried with backoff), the host's remaining work fails at once
  * instead of each piece spending minutes on retries. Any success resets the count.
@@ -62,9 +74,14 @@ export class HostBreaker {
 
   /** @throws HostUnreachableError (`not attempted: HOST unreachable after N failed UNIT in a row (last: …)`) when the host is down */
   check(host: string): void {
-    if ((this.failuresInARow.get(host) ?? 0) >= this.threshold) {
+    if (this.isDown(host)) {
       throw new HostUnreachableError(host, `not attempted: ${host} unreachable after ${this.threshold} failed ${this.unit} in a row (last: ${this.lastError.get(host)})`);
     }
+  }
+
+  /** @returns whether the host is considered down (work for it fails at once) */
+  isDown(host: string): boolean {
+    return (this.failuresInARow.get(host) ?? 0) >= this.threshold;
   }
 
   /** Records a success on `host`: its count starts again. */

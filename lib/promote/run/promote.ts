@@ -19,7 +19,7 @@ import { resolveSignatureMoves } from "./resolve-signature-moves";
 export interface PromoteOptions {
   /** Write to the destinations; without it nothing is written (a dry run). */
   readonly confirm: boolean;
-  /** Images worked on at once; default 8. */
+  /** Images worked on at once; default {@link DEFAULT_IMAGE_CONCURRENCY} (execute-plan). */
   readonly concurrency?: number;
   /** Registry reads in flight at once while planning; default 64. */
   readonly readConcurrency?: number;

@@ -41,7 +41,7 @@ describe("executePlan", () => {
     const host = `127.0.0.1:${await findFreePort()}`;
     const client = new RegistryClient({ sleep: async () => undefined });
     const decisions = [1, 2, 3].map((n) => tagDecision(`${host}/prod/app`, n));
-    const { failures } = await executePlan(client, decisions, { concurrency: 1, unreachableAfter: 5 });
+    const { failures } = await executePlan(client, decisions, { concurrency: 1, unreachableAfter: 5, imageRetryDelayMs: 0 });
     for (const decision of decisions) expect(failures.get(decision)).toMatch(/NETWORK/);
   });
 });
