@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     "noop-images": { type: "string", default: "150" },
     "noop-runs": { type: "string", default: "3" },
-    "noop-platforms": { type: "string", default: "linux/amd64" },
+    "noop-platforms": { type: "string", default: "linux/amd64,linux/arm64" },
     images: { type: "string", default: "30" },
     platforms: { type: "string", default: "linux/amd64,linux/arm64" },
     layers: { type: "string", default: "3" },
@@ -48,10 +48,11 @@ Our promoter exactly as a user runs it, from the repository root with default se
   npm run promote -- --thin-manifest-dir TREE --confirm --quiet
 against skopeo sync --all --preserve-digests (one run per destination, one after another), on docker-registry
 processes on 127.0.0.1. Workloads (each against its own fresh destination registries):
-  A noop    --noop-images (150) single-platform images of 2 layers (1-16 KiB) -> 3 registries; each tool's
-            full promotion first (setup), then --noop-runs (3) no-op reruns, the tools taking turns; medians.
-            Targets: ours >= 10x faster than skopeo; zero write requests by ours. --noop-platforms a,b makes
-            them multi-arch (an OCI index each) instead of plain single-platform manifests.
+  A noop    --noop-images (150) small multi-arch images (--noop-platforms linux/amd64,linux/arm64: an OCI
+            index each) of 2 layers (1-16 KiB) -> 3 registries; each tool's full promotion first (setup), then
+            --noop-runs (3) no-op reruns, the tools taking turns; medians. Targets: ours >= 10x faster than
+            skopeo; zero write requests by ours. --noop-platforms linux/amd64 makes plain single-platform
+            manifests instead (skopeo then reads 4 requests per image and destination and writes nothing).
   B full    --images (30) images of --platforms (linux/amd64,linux/arm64) x --layers (3) layers of
             --min-layer-kib (256) to --max-layer-kib (1024) KiB -> 3 fresh registries. Target: ours <= 0.5x skopeo.
   C faults  workload B again, through a fault proxy in front of every registry (staging too): a baseline
