@@ -128,7 +128,7 @@ async function main(): Promise<number> {
   };
   try {
     if (selected.includes("noop")) {
-      log(`A: seeding ${noopSpec.images} single-platform images …`);
+      log(`A: seeding ${noopSpec.images} images (${noopSpec.platforms.length === 1 ? "single-platform" : `${noopSpec.platforms.length} platforms`}) …`);
       const staged = await stageWorkload(join(root, "noop"), noopSpec);
       try {
         print(await runNoopWorkload({ staged, dir: join(root, "noop"), runs: noopRuns, ...(tuning ? { tuning } : {}), log }));

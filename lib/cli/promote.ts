@@ -79,7 +79,7 @@ function buildCommand(): Command {
     .option(
       "--max-rps <n>",
       "requests per second per registry host, every request counted (reads, token requests, redirects); " +
-        "cut by a quarter on 429s and regrown steadily",
+        "cut on 429s by the share refused, regrown steadily",
       positiveRate,
       DEFAULT_MAX_RPS,
     )
@@ -117,12 +117,14 @@ ${CREDENTIALS_HELP}
 Limits, per registry host (defaults from Artifact Registry's quota of 1,000 requests/s per region and project):
 --max-rps requests per second, every request counted (default ${DEFAULT_MAX_RPS}, a quarter of that quota; bursts of a
 fifth of a second's worth); at most max(${DEFAULT_MAX_IN_FLIGHT_PER_HOST}, 8 × --concurrency) requests in flight. A 429 cuts the host's rate
-by a quarter (once per second at most, down to 1/s) and the rate grows back by a tenth of --max-rps every second, so
-it settles while 429s keep coming and is back to --max-rps seconds after they stop. A Retry-After is waited out by
-the request that got it; the whole host pauses only when most of its answers of the last 2 s are 429s. Failed
-requests are retried (blobs restarted up to ${DEFAULT_BLOB_ATTEMPTS} times); images that still failed on transient errors are
-retried up to ${DEFAULT_IMAGE_ATTEMPTS - 1} more times, 2 and 4 s later, while the others go on. A destination that stops reading is cut out of the shared source stream after
---timeout and fails alone.
+by the share of its recent answers that were 429s (the rate that got through; once per second at most, by at most
+half, down to 1/s) and the rate grows back by a tenth of --max-rps every second: it settles at a quota that refuses
+the excess, and is back to --max-rps seconds after the 429s stop. A Retry-After is waited out by the request that
+got it; the whole host pauses only when most of its answers of the last 2 s are 429s. Failed requests are retried
+(uploads of blobs up to 1 MiB resent from memory, larger blobs restarted up to ${DEFAULT_BLOB_ATTEMPTS} times); reads and images that
+still failed on transient errors are tried up to ${DEFAULT_IMAGE_ATTEMPTS - 1} more times, a few seconds later, while the others go on,
+and images already decided are copied while the last reads finish. A destination that answers late or stops
+reading holds up no other: it goes on alone, and one that stops reading fails alone after --timeout.
 
 Signatures: cosign's sha256-<hex>.sig/.att/.sbom tags of every promoted digest and of an index's children are
 carried (a .sig whose staging manifest holds every layer of the destination's is moved to it; one that would drop

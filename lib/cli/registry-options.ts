@@ -58,7 +58,7 @@ export function addReadOptions(command: Command): Command {
       "speak plain HTTP to this host (repeatable; loopback hosts always use HTTP)",
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .option("--max-rps <n>", "requests per second per registry host (cut by a quarter on 429s, regrown steadily)", positiveRate, DEFAULT_MAX_RPS)
+    .option("--max-rps <n>", "requests per second per registry host (cut on 429s by the share refused, regrown steadily)", positiveRate, DEFAULT_MAX_RPS)
     .option("--timeout <seconds>", "abort a request after this many seconds without progress", positiveInteger, 60);
 }
 

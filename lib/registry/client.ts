@@ -355,20 +355,22 @@ export class RegistryClient {
   }
 
   /**
-   * Uploads a blob from a stream into a session: one streamed PUT, or PATCH chunks when `size` exceeds the
-   * chunk threshold. The stream is consumed once; a failure needs a fresh stream and session.
+   * Uploads a blob into a session: from a stream, one streamed PUT, or PATCH chunks when `size` exceeds the chunk
+   * threshold (the stream is consumed once; a failure needs a fresh stream and session); from bytes in memory, one
+   * PUT that the request's retries send again into the same session.
    *
    * @param repo the destination repository
    * @param session from {@link startUpload} or a 202 {@link mountBlob}
    * @param digest the blob digest
    * @param size the blob size in bytes
-   * @param stream the bytes
+   * @param content the bytes, as a stream or in memory
    * @throws RegistryError when the registry refuses, acknowledges a wrong range, or stores another digest
    */
-  async uploadBlob(repo: RepositoryRef, session: UploadSession, digest: string, size: number, stream: ReadableStream<Uint8Array>): Promise<void> {
+  async uploadBlob(repo: RepositoryRef, session: UploadSession, digest: string, size: number, content: ReadableStream<Uint8Array> | Uint8Array): Promise<void> {
     const scopes = [repositoryScope(repo.path, "push,pull")];
     let location = session.location;
-    if (size > (this.options.chunkThresholdBytes ?? 64 * 1024 * 1024)) {
+    if (content instanceof ReadableStream && size > (this.options.chunkThresholdBytes ?? 64 * 1024 * 1024)) {
+      const stream = content;
       let sent = 0;
       for await (const chunk of chunksOf(stream, this.options.chunkSizeBytes ?? 16 * 1024 * 1024)) {
         const headers = { "content-type": "application/octet-stream", "content-range": `${sent}-${sent + chunk.byteLength - 1}`, "content-length": String(chunk.byteLength) };
@@ -389,7 +391,26 @@ export class RegistryClient {
       return;
     }
     const headers = { "content-type": "application/octet-stream", "content-length": String(size) };
-    const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body: stream, transferWithinDeadline: false });
+    if (content instanceof Uint8Array) {
+      const bytes = content;
+      let sends = 0;
+      const body = () => (sends++, sliceStream(bytes, UPLOAD_SLICE_BYTES));
+      const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body, transferWithinDeadline: false });
+      try {
+        await this.finishUpload(response, digest);
+      } catch (error) {
+        // A PUT sent again after one that broke off may find the session used up or holding part of the first:
+        // the registry refuses it, and a fresh session (the caller's next attempt) is the way on.
+        if (sends > 1 && error instanceof RegistryError && error.status !== undefined && error.status < 500) {
+          throw new RegistryError("the upload sent again after a broken-off one was refused; a fresh session is needed", {
+            method: "PUT", url: response.url, status: error.status, code: error.code, retryable: true, cause: error,
+          });
+        }
+        throw error;
+      }
+      return;
+    }
+    const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body: content, transferWithinDeadline: false });
     await this.finishUpload(response, digest);
   }
 

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RegistryClient, RawManifest } from "./client";
 import { RegistryError } from "./errors";
+import { groupByArrival } from "./arrival-groups";
 import { copyBlobToMany, type BlobResult } from "./fan-out-blob";
 import { createLimiter, type Limiter } from "./limit";
 import { manifestContents, type Descriptor } from "./manifest-contents";
@@ -75,6 +76,14 @@ interface CopyContext {
   readonly onEvent: (event: CopyEvent, destination: RepositoryRef) => void;
   /** Blob digest → the destinations it is being copied into for this image, and when each holds it. */
   readonly blobs: Map<string, Map<DestinationState, Promise<void>>>;
+  /** Manifest digest → its source read, started when the first destination is found to lack it. */
+  readonly manifests: Map<string, Promise<SourceManifest>>;
+}
+
+/** A source manifest read and parsed. */
+interface SourceManifest {
+  readonly raw: RawManifest;
+  readonly contents: ReturnType<typeof manifestContents>;
 }
 
 /**
@@ -134,7 +143,7 @@ export async function copyImageToMany(
 /**
  * Like {@link copyImageToMany}, with each destination's result on its own: a destination's promise settles as soon
  * as that destination holds the image (or failed), whatever the others are still doing, so its caller can tag it
- * without waiting for a slow destination. The returned promise settles once the source manifests are read.
+ * without waiting for a slow destination.
  *
  * @param client the registry client
  * @param source repository holding the image
@@ -160,12 +169,13 @@ export async function copyImageToEach(
     attempts: options.blobAttempts ?? DEFAULT_BLOB_ATTEMPTS,
     onEvent: options.onEvent ?? (() => {}),
     blobs: new Map(),
+    manifests: new Map(),
   };
-  const { raw, done } = await copyManifest(context, states, digest);
+  const done = copyManifest(context, states, digest);
   return states.map(async (state, index): Promise<DestinationResult> => {
     const outcome = await done[index]!;
     if (state.error !== undefined) return { ok: false, error: state.error };
-    if (raw !== undefined && outcome === "written") state.result.manifest = raw;
+    if (outcome === "written") state.result.manifest = (await context.manifests.get(digest)!).raw;
     return { ok: true, result: state.result };
   });
 }
@@ -233,67 +243,77 @@ async function writeOrFindInPlace(
   }
 }
 
-/** A manifest copy under way: the source manifest (when read), and per destination whether it ends up holding it. */
-interface ManifestCopy {
-  /** The source manifest, when some destination lacked it. */
-  readonly raw?: RawManifest;
-  /** Per state of the call, in order: settles with how the destination ended up with the manifest; never rejects. */
-  readonly done: readonly Promise<"present" | "written" | "dropped">[];
-}
+/** How a destination ended up with a manifest. */
+type ManifestOutcome = "present" | "written" | "dropped";
 
 /**
- * Copies one manifest tree into the destinations that lack it. Every destination goes its own way once the
- * source manifest is read: it writes the manifest as soon as its own blobs (or child manifests) are in, so a slow
- * or failing destination never holds up the others.
+ * Copies one manifest tree into the destinations that lack it. No destination waits for another's answers: the
+ * source manifest is read as soon as one destination is found to lack it, destinations found lacking it close
+ * together copy its content together ({@link groupByArrival}), one found later goes on in a later group, and each
+ * writes the manifest as soon as its own blobs (or child manifests) are in, so a slow or failing destination never
+ * holds up the others.
+ *
+ * @returns per state, in order: how it ended up with the manifest; never rejects
  */
-async function copyManifest(context: CopyContext, states: readonly DestinationState[], digest: string): Promise<ManifestCopy> {
-  const { client, source } = context;
-  const present = await Promise.all(states.map(async (state) => {
+function copyManifest(context: CopyContext, states: readonly DestinationState[], digest: string): Promise<ManifestOutcome>[] {
+  const present = states.map(async (state): Promise<boolean | undefined> => {
     if (state.error !== undefined) return undefined;
     try {
-      return (await client.headManifest(state.destination, digest)) !== "absent";
+      const found = (await context.client.headManifest(state.destination, digest)) !== "absent";
+      if (!found) void sourceManifest(context, digest).catch(() => undefined);
+      return found;
     } catch (error) {
       drop(state, error);
       return undefined;
     }
-  }));
-  const missing = states.filter((_, index) => present[index] === false);
-  const settled = (state: DestinationState, missingDone?: Promise<"written" | "dropped">): Promise<"present" | "written" | "dropped"> => {
-    const index = states.indexOf(state);
-    if (present[index] === true) {
+  });
+  const groups = groupByArrival(present, (found) => found === false);
+  const copies = new Map<readonly number[], Promise<"written" | "dropped">[]>();
+  return states.map(async (state, index): Promise<ManifestOutcome> => {
+    const found = await present[index]!;
+    if (found === true) {
       state.result.manifestsPresent++;
       context.onEvent({ kind: "manifest", digest, outcome: "present" }, state.destination);
-      return Promise.resolve("present");
+      return "present";
     }
-    return missingDone ?? Promise.resolve("dropped");
-  };
-  if (missing.length === 0) return { done: states.map((state) => settled(state)) };
-  let raw: RawManifest;
-  let contents: ReturnType<typeof manifestContents>;
-  try {
-    raw = await client.getManifest(source, digest);
-    contents = manifestContents(raw.bytes, raw.mediaType);
-  } catch (error) {
-    for (const state of missing) drop(state, error);
-    return { done: states.map((state) => settled(state)) };
+    if (found === undefined) return "dropped";
+    const group = (await groups[index])!;
+    let copy = copies.get(group);
+    if (copy === undefined) copies.set(group, (copy = copyMissing(context, group.map((member) => states[member]!), digest)));
+    return copy[group.indexOf(index)]!;
+  });
+}
+
+/** The source manifest `digest`, read once per image copy. */
+function sourceManifest(context: CopyContext, digest: string): Promise<SourceManifest> {
+  let read = context.manifests.get(digest);
+  if (read === undefined) {
+    read = context.client.getManifest(context.source, digest).then((raw) => ({ raw, contents: manifestContents(raw.bytes, raw.mediaType) }));
+    context.manifests.set(digest, read);
   }
-  // Per missing destination: what must be in before its manifest may be written.
-  let prerequisites: Array<Promise<unknown>>[];
-  if (contents.kind === "index") {
-    const children = await Promise.all(contents.children.map((child) => copyManifest(context, missing, child.digest)));
-    prerequisites = missing.map((_, m) => children.map((child) => child.done[m]!));
-  } else {
+  return read;
+}
+
+/** Copies a manifest's content, then the manifest, into destinations that lack it; per destination, in order. */
+function copyMissing(context: CopyContext, missing: readonly DestinationState[], digest: string): Promise<"written" | "dropped">[] {
+  const prerequisites = sourceManifest(context, digest).then(({ contents }): Array<Promise<unknown>>[] => {
+    // Per missing destination: what must be in before its manifest may be written.
+    if (contents.kind === "index") {
+      const children = contents.children.map((child) => copyManifest(context, missing, child.digest));
+      return missing.map((_, m) => children.map((child) => child[m]!));
+    }
     const blobs = new Map<string, Descriptor>();
     for (const blob of [contents.config, ...contents.layers]) blobs.set(blob.digest, blob);
     const copies = [...blobs.values()].map((blob) => copyBlob(context, missing, blob));
-    prerequisites = missing.map((_, m) => copies.map((perState) => perState[m]!));
-  }
-  const written = missing.map(async (state, m): Promise<"written" | "dropped"> => {
-    await Promise.all(prerequisites[m]!);
-    if (state.error !== undefined) return "dropped";
+    return missing.map((_, m) => copies.map((perState) => perState[m]!));
+  });
+  return missing.map(async (state, m): Promise<"written" | "dropped"> => {
     try {
-      const put = () => client.putManifest(state.destination, digest, raw.bytes, raw.mediaType);
-      const stored = await writeOrFindInPlace(client, state.destination, digest, digest, put);
+      await Promise.all((await prerequisites)[m]!);
+      if (state.error !== undefined) return "dropped";
+      const { raw } = await sourceManifest(context, digest);
+      const put = () => context.client.putManifest(state.destination, digest, raw.bytes, raw.mediaType);
+      const stored = await writeOrFindInPlace(context.client, state.destination, digest, digest, put);
       if (stored !== digest) throw mismatch(state.destination, digest, stored, digest);
       state.result.manifestsWritten++;
       context.onEvent({ kind: "manifest", digest, outcome: "written" }, state.destination);
@@ -303,7 +323,6 @@ async function copyManifest(context: CopyContext, states: readonly DestinationSt
       return "dropped";
     }
   });
-  return { raw, done: states.map((state) => settled(state, written[missing.indexOf(state)])) };
 }
 
 /**

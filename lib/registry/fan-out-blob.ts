@@ -1,15 +1,18 @@
 /**
  * Copies one blob to several destination repositories, reading it from the source once: each destination is
  * checked (present? mount on the same host?), then the destinations that need the bytes get one branch each of
- * a single source GET ({@link fanOut}). Each destination then goes its own way: one that failed, or fell behind
- * the others and was cut out of the shared stream, tries again alone with its own source read, while the others
- * are already done and can go on to their manifests.
+ * a single source GET ({@link fanOut}). A destination whose check is late (waiting out a `Retry-After`) does not
+ * hold up that GET: it reads the source on its own. Each destination then goes its own way: one that failed, or
+ * fell behind the others and was cut out of the shared stream, tries again alone with its own source read, while
+ * the others are already done and can go on to their manifests.
  */
 import type { RegistryClient, UploadSession } from "./client";
 import { RegistryError } from "./errors";
+import { groupByArrival } from "./arrival-groups";
 import { fanOut } from "./fan-out";
 import type { Descriptor } from "./manifest-contents";
-import type { RepositoryRef } from "./reference";
+import { formatRepository, type RepositoryRef } from "./reference";
+import { readExactly } from "./upload-helpers";
 
 /** What happened to a blob in one destination. */
 export type BlobOutcome = "present" | "mounted" | "uploaded" | "foreign";
@@ -87,25 +90,60 @@ interface Attempt {
   readonly results: readonly Promise<AttemptResult>[];
 }
 
-/** One attempt for several destinations: checks, then one source GET fanned out to those that need the bytes. */
+/**
+ * Largest blob read into memory once for all its destinations rather than streamed: 1 MiB, the size of image
+ * configs and of many small layers. An upload from memory that is refused or broken is sent again at once into
+ * the same session (the request's own retries), where a streamed one needs a fresh source read and session; and
+ * with 16 images of 4 blobs at once, the buffers stay within 64 MiB whatever the number of destinations.
+ */
+export const IN_MEMORY_UPLOAD_BYTES = 1024 * 1024;
+
+/**
+ * One attempt for several destinations: checks, then one source GET fanned out to the destinations that need the
+ * bytes. Those whose upload sessions open close together ({@link groupByArrival}) share a GET; a destination whose
+ * check answers late (after a `Retry-After`) goes on with a GET of its own rather than holding up the others.
+ */
 function attemptTogether(client: RegistryClient, source: RepositoryRef, destinations: readonly RepositoryRef[], blob: Descriptor): Attempt {
   // The checks are quick (HEAD, then a mount or an upload start): who needs the bytes is known before the source is read.
-  const checked = Promise.allSettled(destinations.map((destination) => prepare(client, source, destination, blob.digest)));
-  const uploads = checked.then((prepared) => {
-    const sessions = prepared.flatMap((outcome, index) =>
-      outcome.status === "fulfilled" && typeof outcome.value !== "string" ? [{ index, session: outcome.value }] : [],
-    );
-    return { prepared, sessions, sent: sessions.length > 0 ? uploadFromOneStream(client, source, destinations, blob, sessions) : undefined };
-  });
+  const checks = destinations.map((destination) => prepare(client, source, destination, blob.digest));
+  const groups = groupByArrival(checks, (check) => typeof check !== "string");
+  const streams = new Map<readonly number[], Promise<ReturnType<typeof uploadFromOneStream>>>();
+  const streamOf = (group: readonly number[]) => {
+    let stream = streams.get(group);
+    if (stream === undefined) {
+      // Every member's check has answered with an upload session before its group closed.
+      stream = Promise.all(group.map((member) => checks[member]!)).then((sessions) =>
+        uploadFromOneStream(client, source, destinations, blob, group.map((member, k) => ({ index: member, session: sessions[k] as UploadSession }))),
+      );
+      streams.set(group, stream);
+    }
+    return stream;
+  };
   const results = destinations.map(async (_, index): Promise<AttemptResult> => {
-    const { prepared, sessions, sent } = await uploads;
-    const outcome = prepared[index]!;
-    if (outcome.status === "rejected") return { error: outcome.reason, stage: "check" };
-    if (outcome.value === "present" || outcome.value === "mounted") return { outcome: outcome.value };
-    const error = await sent!.uploads[sessions.findIndex((upload) => upload.index === index)]!;
+    let check: Awaited<(typeof checks)[number]>;
+    try {
+      check = await checks[index]!;
+    } catch (error) {
+      return { error, stage: "check" };
+    }
+    if (check === "present" || check === "mounted") return { outcome: check };
+    const group = (await groups[index])!;
+    const error = await (await streamOf(group)).uploads[group.indexOf(index)]!;
     return error === undefined ? { outcome: "uploaded" } : { error, stage: "upload" };
   });
-  return { sourceRead: uploads.then(({ sent }) => sent?.sourceRead), results };
+  // The attempt's shared part is the source read of the first group; with no upload at all, the checks.
+  let grouped = false;
+  const sourceRead = new Promise<void>((resolve) => {
+    for (const membership of groups) {
+      void membership.then((group) => {
+        if (group === undefined || grouped) return;
+        grouped = true;
+        resolve(streamOf(group).then((stream) => stream.sourceRead));
+      });
+    }
+    void Promise.all(groups).then(() => grouped || resolve());
+  });
+  return { sourceRead, results };
 }
 
 async function prepare(client: RegistryClient, source: RepositoryRef, destination: RepositoryRef, digest: string): Promise<"present" | "mounted" | UploadSession> {
@@ -126,6 +164,19 @@ function uploadFromOneStream(
 ): { sourceRead: Promise<void>; uploads: Promise<unknown>[] } {
   let sourceDone!: () => void;
   const sourceRead = new Promise<void>((resolve) => (sourceDone = resolve));
+  if (blob.size <= IN_MEMORY_UPLOAD_BYTES) {
+    // Read once into memory for every destination: an upload refused or broken is sent again from there.
+    const read = client.getBlob(source, blob.digest, blob.size)
+      .then(({ stream }) => readExactly(stream, blob.size))
+      .then((bytes) => ({ bytes }), (error: unknown) => ({ error: sizeError(error, source, blob) }))
+      .finally(sourceDone);
+    const sent = uploads.map(async ({ index, session }) => {
+      const content = await read;
+      if ("error" in content) return content.error;
+      return client.uploadBlob(destinations[index]!, session, blob.digest, blob.size, content.bytes).then(() => undefined, (error: unknown) => error);
+    });
+    return { sourceRead, uploads: sent };
+  }
   const opened = client.getBlob(source, blob.digest, blob.size).then(
     ({ stream }) => {
       const branches = fanOut(observeEnd(stream, sourceDone), uploads.length, {
@@ -151,6 +202,15 @@ function uploadFromOneStream(
     ).finally(() => branch.detach());
   });
   return { sourceRead, uploads: sent };
+}
+
+/** A source blob that held more or fewer bytes than its descriptor says, as a registry error (others unchanged). */
+function sizeError(error: unknown, source: RepositoryRef, blob: Descriptor): unknown {
+  if (!(error instanceof RangeError)) return error;
+  // Fewer: an answer that ended early without an error, worth reading again; more: not the content named.
+  return new RegistryError(`the source blob: ${error.message}`, {
+    method: "GET", url: `${formatRepository(source)}@${blob.digest}`, code: "SIZE_INVALID", retryable: error.message.includes("ended after"),
+  });
 }
 
 /** The same stream, telling `ended` once it has been read to its end, has failed, or was cancelled. */

@@ -67,8 +67,6 @@ describe("a destination that stops reading uploads", () => {
     expect(output.out()).toContain(`FAILED 1 edge: ${stuckProxy.host} unreachable`);
     for (const registry of healthy) expect(await digestOf(`${registry.host}/prod/app:v1`)).toBe(image.digest);
 
-    // The healthy destinations' tags went in before the stuck one's second upload attempt began: they did not wait
-    // for its retries (nor for its inactivity timeout).
     // The healthy destinations' tags went in before the stuck one's first retry of any blob upload: they waited
     // neither for its retries nor for its inactivity timeout, only for the short grace before it was cut out.
     const finalPutsToStuck = seen.filter((request) => request.upstream === stuck.host && request.method === "PUT" && request.path.includes("digest=sha256"));

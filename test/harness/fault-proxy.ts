@@ -314,3 +314,37 @@ function seededUniform(seed: string): () => number {
   let draw = 0;
   return () => createHash("sha256").update(`${seed}:${draw++}`).digest().readUInt32LE(0) / 4294967296;
 }
+
+/**
+ * An injector that faults chosen requests the first times they are seen rather than at random: `pick` names the
+ * fault for a request (by method and path) and how many times in a row that request gets it, or undefined.
+ * Tests use it to make one destination or one read late by a known amount, deterministically.
+ */
+export class ScriptedFaults extends FaultInjector {
+  private readonly seen = new Map<string, number>();
+  private readonly pick: (method: string, path: string) => { readonly kind: FaultKind; readonly times: number } | undefined;
+
+  /**
+   * @param pick the fault and its count for a request, or undefined to let it through
+   * @param retryAfterSeconds the `Retry-After` of `429-retry-after`; default 1
+   * @example new ScriptedFaults((method, path) => (method === "HEAD" ? { kind: "429-retry-after", times: 1 } : undefined));
+   */
+  constructor(pick: (method: string, path: string) => { readonly kind: FaultKind; readonly times: number } | undefined, retryAfterSeconds = 1) {
+    super({ seed: "scripted", mix: {}, retryAfterSeconds });
+    this.pick = pick;
+  }
+
+  /** The picked fault while the request has been seen fewer times than its count; see {@link FaultInjector.choose}. */
+  override choose(method: string, path: string, hasBody = false): FaultKind | undefined {
+    const picked = this.pick(method, path);
+    const key = `${method} ${path}`;
+    const times = this.seen.get(key) ?? 0;
+    this.seen.set(key, times + 1);
+    if (picked === undefined || times >= picked.times || !applies(picked.kind, method, hasBody)) {
+      this.passed++;
+      return undefined;
+    }
+    this.injected[picked.kind]++;
+    return picked.kind;
+  }
+}

@@ -12,8 +12,8 @@ test("--help explains --max-rps, its default and the per-host limits", async () 
   expect(help).toContain("(default: 250)");
   expect(help).toContain("--max-rps requests per second, every request counted (default 250, a quarter of that quota;");
   expect(help).toContain("at most max(64, 8 × --concurrency) requests in flight");
-  expect(help).toContain("A 429 cuts the host's rate by a quarter (once per second at most, down to 1/s)");
-  expect(help).toContain("retried up to 2 more times, 2 and 4 s later, while the others go on");
+  expect(help).toContain("A 429 cuts the host's rate by the share of its recent answers that were 429s");
+  expect(help).toContain("tried up to 2 more times, a few seconds later, while the others go on");
 });
 
 test.each([

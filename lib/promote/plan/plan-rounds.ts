@@ -93,6 +93,21 @@ export function planRound(edges: readonly PromotionEdge[], observations: Observa
   return { reads, decisions: state.expanded.edges.map((edge) => state.decided.get(edge)!) };
 }
 
+/**
+ * The decisions planning rounds over these edges and observations have made so far, while reads for other edges
+ * are still out. Each is final (a decision depends only on answers about its own repositories, tags and digest,
+ * and answers are never taken back), so it can be carried out before the whole plan is decided.
+ *
+ * @param edges the edge list the rounds were run on
+ * @param observations the observations they were run on
+ * @returns the decisions made, in no particular order; none when no round has run on this pair or an answer
+ *   nobody asked for was recorded since (the next round starts over)
+ */
+export function decidedSoFar(edges: readonly PromotionEdge[], observations: Observations): EdgeDecision[] {
+  const known = states.get(edges)?.get(observations);
+  return known && onlyHandedOutSince(known, observations) ? [...known.decided.values()] : [];
+}
+
 // Edge lists are never changed after they are built, so their repositories are collected once per list.
 /**
  * The reads edges into destinations that are not listed need while tag lists are still being read: the HEADs of

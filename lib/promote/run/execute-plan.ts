@@ -1,6 +1,6 @@
 import type { RegistryClient, RawManifest } from "../../registry/client";
 import { copyImageToEach, tagImage, type DestinationResult } from "../../registry/copy";
-import { createLimiter } from "../../registry/limit";
+import { createLimiter, type Limiter } from "../../registry/limit";
 import { parseRepository, type RepositoryRef } from "../../registry/reference";
 import type { EdgeDecision } from "../plan/assess-edge";
 import type { Progress } from "../progress";
@@ -27,6 +27,10 @@ export interface ExecuteOptions {
   readonly imageAttempts?: number;
   /** Pause before an image's next attempt, times the attempts made; default 2 s (a registry in trouble gets a breath). */
   readonly imageRetryDelayMs?: number;
+  /** Add the images to the progress phase under way rather than start a "promoting" phase (for a plan carried out in parts). */
+  readonly continuePhase?: boolean;
+  /** The image slots, when parts of a plan carried out at once share them; default `concurrency` slots of this call's own. */
+  readonly slots?: Limiter;
 }
 
 /**
@@ -83,7 +87,7 @@ export async function executePlan(
   const failures = new Map<EdgeDecision, string>();
   const unreachable = new Map<EdgeDecision, string>();
   const totals: ExecutionTotals = { imagesCopied: 0, tagsWritten: 0, bytesUploaded: 0, blobsMounted: 0 };
-  const limit = createLimiter(options.concurrency ?? DEFAULT_IMAGE_CONCURRENCY);
+  const limit = options.slots ?? createLimiter(options.concurrency ?? DEFAULT_IMAGE_CONCURRENCY);
   const hosts = new HostBreaker(options.unreachableAfter ?? 2, "images");
   const label = (decision: EdgeDecision): string => `${decision.edge.destination}@${decision.edge.digest}`;
   const finish = (decision: EdgeDecision, error?: unknown): void => {
@@ -138,7 +142,8 @@ export async function executePlan(
     await runGroup(again, attempt + 1);
   };
 
-  options.progress?.phase("promoting", work.length);
+  if (options.continuePhase) options.progress?.more(work.length);
+  else options.progress?.phase("promoting", work.length);
   await Promise.all(groupBySourceImage(work).map((group) => runGroup(group, 1)));
   return { failures, unreachable, totals };
 }

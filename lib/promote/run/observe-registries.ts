@@ -7,6 +7,8 @@ import { manifestContents } from "../../registry/manifest-contents";
 import { emptyObservations, recordChildren, recordHead, recordTagList, type Observations, type Read } from "../plan/observations";
 import { SIGNATURE_TAG_SUFFIXES } from "../plan/signature-edges";
 import { readKey, readsNeeded } from "../plan/plan-reads";
+import { decidedSoFar } from "../plan/plan-rounds";
+import type { EdgeDecision } from "../plan/assess-edge";
 import type { Progress } from "../progress";
 import { HostBreaker, isTransientFailure, unreachableHostOf } from "./host-breaker";
 
@@ -34,6 +36,12 @@ export interface ObserveOptions {
   readonly readAttempts?: number;
   /** Pause before a read's next attempt, times the attempts made; default 1 s. */
   readonly readRetryDelayMs?: number;
+  /**
+   * Called once, when the reads still out fill no more than a sixteenth of the concurrency (the slowest ones,
+   * waiting out retries), with the decisions already made and how many reads are still out: the caller can carry
+   * those decisions out meanwhile (the observations are the ones being filled). The result still holds every decision.
+   */
+  readonly onTail?: (decided: readonly EdgeDecision[], readsLeft: number, observations: Observations) => void;
 }
 
 /** Attempts per read by default: the first, and two more after a transient failure. */
@@ -106,6 +114,7 @@ export async function observeRegistries(
   let reachableEdges = edges;
   let unreadableSeen = 0;
   let started = 0;
+  let tailTold = false;
   for (;;) {
     if (unreadable.size > unreadableSeen) {
       unreadableSeen = unreadable.size;
@@ -120,6 +129,13 @@ export async function observeRegistries(
       for (const read of fresh) start(read);
     }
     if (inFlight.size === 0) break;
+    if (options.onTail !== undefined && !tailTold && inFlight.size <= Math.max(1, Math.floor(concurrency / 16))) {
+      const decided = decidedSoFar(reachableEdges, observations);
+      if (decided.length > 0) {
+        tailTold = true;
+        options.onTail(decided, inFlight.size, observations);
+      }
+    }
     // Ask the planner again once the reads in flight no longer keep every slot busy (asking after every answer
     // of a million-read wave would cost more than the reads), and not more often than every few milliseconds.
     do {

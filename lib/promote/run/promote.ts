@@ -3,6 +3,7 @@ import type { RegistryClient } from "../../registry/client";
 import type { Manifest, Refusal } from "../manifests/types";
 import type { EdgeDecision } from "../plan/assess-edge";
 import { decidePlan } from "../plan/decide-plan";
+import type { Observations } from "../plan/observations";
 import { buildEdges, type PromotionEdge } from "../plan/edges";
 import { projectReports, type PlanItem, type ProjectReport } from "../plan/project-report";
 import type { Progress } from "../progress";
@@ -11,7 +12,8 @@ import { signPromoted, type SignPromotedOptions, type SigningItem } from "../sig
 import { DEFAULT_REFERRER_ARTIFACT_TYPES } from "../../sigstore/media-types";
 import type { EvidenceVerifier } from "../../sigstore/verify-evidence";
 import { carryReferrers, type ReferrerItem } from "./carry-referrers";
-import { executePlan, type ExecutionTotals } from "./execute-plan";
+import { createLimiter, type Limiter } from "../../registry/limit";
+import { DEFAULT_IMAGE_CONCURRENCY, executePlan, type ExecutionTotals } from "./execute-plan";
 import { observeRegistries } from "./observe-registries";
 import { resolveSignatureMoves } from "./resolve-signature-moves";
 
@@ -83,37 +85,31 @@ export async function promote(
   options: PromoteOptions,
 ): Promise<PromotionReport> {
   const { edges, refused } = withoutRefused(buildEdges(manifests as Manifest[]), options.refusals ?? []);
+  // With --confirm, what is decided while the slowest reads wait out their retries is carried out meanwhile.
+  let early: { readonly edges: ReadonlySet<PromotionEdge>; readonly part: Promise<CarriedOut> } | undefined;
+  const slots = createLimiter(options.concurrency ?? DEFAULT_IMAGE_CONCURRENCY);
   const observed = await observeRegistries(client, edges, {
     concurrency: options.readConcurrency,
     progress: options.progress,
+    ...(options.confirm ? {
+      onTail: (decided: readonly EdgeDecision[], readsLeft: number, observations: Observations) => {
+        options.progress?.phase("reading the last registries and promoting", readsLeft);
+        const part = carryOut(client, decided, manifests, observations, options, { continuePhase: true, slots });
+        part.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+        early = { edges: new Set(decided.map((decision) => decision.edge)), part };
+      },
+    } : {}),
   });
   const plan = decidePlan(observed.reachableEdges, observed.observations);
   const reachable = new Set(observed.reachableEdges);
   const unreadableDecisions = edges
-    .filter((edge) => !reachable.has(edge))
+    .filter((edge) => !reachable.has(edge) && !early?.edges.has(edge))
     .map((edge) => failed(edge, unreadableReason(edge, observed.unreadable), unreachableHost(edge, observed.unreachableHosts)));
-
-  let planned = await resolveSignatureMoves(client, plan.decisions);
-  let provenance: ProvenanceItem[] = [];
-  if (manifests.some((manifest) => manifest.provenance !== undefined && manifest.provenance.mode !== "off")) {
-    if (!options.verifier) throw new Error("a manifest has a provenance policy: a verifier (trusted root) is needed");
-    const check = await checkProvenance(client, options.verifier, planned, manifests, observed.observations, { progress: options.progress });
-    planned = check.decisions;
-    provenance = check.items;
-  }
-  let decisions: EdgeDecision[] = planned;
-  let written: ExecutionTotals | undefined;
-  if (options.confirm) {
-    const execution = await executePlan(client, planned, {
-      concurrency: options.concurrency,
-      progress: options.progress,
-    });
-    written = execution.totals;
-    decisions = planned.map((decision) => {
-      const error = execution.failures.get(decision);
-      return error === undefined ? decision : failed(decision.edge, error, execution.unreachable.get(decision));
-    });
-  }
+  const rest = carryOut(client, plan.decisions.filter((decision) => !early?.edges.has(decision.edge)), manifests, observed.observations, options, { continuePhase: early !== undefined, slots });
+  const parts = early === undefined ? [await rest] : await Promise.all([early.part, rest]);
+  const decisions = parts.flatMap((part) => part.decisions);
+  const provenance = parts.flatMap((part) => part.provenance);
+  const written = options.confirm ? sumTotals(parts.map((part) => part.written!)) : undefined;
   const referrers = await carryReferrers(client, decisions, observed.observations, {
     confirm: options.confirm,
     artifactTypes: options.referrerArtifactTypes ?? DEFAULT_REFERRER_ARTIFACT_TYPES,
@@ -136,6 +132,58 @@ export async function promote(
     referrers,
     signing,
   };
+}
+
+/** What carrying out part of a plan gave: its decisions as they ended, the provenance checks, what was written. */
+interface CarriedOut {
+  readonly decisions: readonly EdgeDecision[];
+  readonly provenance: readonly ProvenanceItem[];
+  /** With `confirm` only. */
+  readonly written?: ExecutionTotals;
+}
+
+/**
+ * Carries out decided edges: signature tag moves resolved, provenance checked where a manifest asks for it, and
+ * with `confirm` the copies and tags made. A plan may be carried out in parts (what was decided early, then the
+ * rest), each with `continuePhase` adding to the progress phase under way, all sharing the image slots.
+ */
+async function carryOut(
+  client: RegistryClient,
+  decided: readonly EdgeDecision[],
+  manifests: readonly Manifest[],
+  observations: Observations,
+  options: PromoteOptions,
+  part: { readonly continuePhase: boolean; readonly slots: Limiter },
+): Promise<CarriedOut> {
+  const { continuePhase } = part;
+  let planned = await resolveSignatureMoves(client, decided);
+  let provenance: ProvenanceItem[] = [];
+  if (manifests.some((manifest) => manifest.provenance !== undefined && manifest.provenance.mode !== "off")) {
+    if (!options.verifier) throw new Error("a manifest has a provenance policy: a verifier (trusted root) is needed");
+    // A part carried out while others are under way checks quietly: its outcomes are in the report all the same.
+    const progress = continuePhase ? undefined : options.progress;
+    const check = await checkProvenance(client, options.verifier, planned, manifests, observations, { progress });
+    planned = check.decisions;
+    provenance = check.items;
+  }
+  if (!options.confirm) return { decisions: planned, provenance };
+  const execution = await executePlan(client, planned, { progress: options.progress, continuePhase, slots: part.slots });
+  const decisions = planned.map((decision) => {
+    const error = execution.failures.get(decision);
+    return error === undefined ? decision : failed(decision.edge, error, execution.unreachable.get(decision));
+  });
+  return { decisions, provenance, written: execution.totals };
+}
+
+function sumTotals(parts: readonly ExecutionTotals[]): ExecutionTotals {
+  const sum: ExecutionTotals = { imagesCopied: 0, tagsWritten: 0, bytesUploaded: 0, blobsMounted: 0 };
+  for (const part of parts) {
+    sum.imagesCopied += part.imagesCopied;
+    sum.tagsWritten += part.tagsWritten;
+    sum.bytesUploaded += part.bytesUploaded;
+    sum.blobsMounted += part.blobsMounted;
+  }
+  return sum;
 }
 
 function failed(edge: PromotionEdge, error: string, unreachableHost?: string): EdgeDecision {
