@@ -8,17 +8,9 @@ import { addImages, StagingRefError, type AddImagesResult } from "../add-image/a
 import { unifiedDiff } from "../add-image/unified-diff";
 import { InvalidInputError } from "../diagnostics/problem";
 import { createProgress } from "../promote/progress";
-import { EXIT_USAGE, parseArguments } from "./parse-arguments";
+import { EXIT_USAGE, parseArguments, type CommandIo } from "./parse-arguments";
 import { addReadOptions, CREDENTIALS_HELP, readingClient, type ReadOptions } from "./registry-options";
 import { runMain } from "./run-main";
-
-/** Where the command writes. */
-export interface AddImageIo {
-  /** What was (or would be) added, the diff of a dry run, and help. */
-  readonly stdout: { write(text: string): unknown };
-  /** Progress and why nothing was written. */
-  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
-}
 
 /** Exit status when a tag is refused or not found, or staging cannot be read: nothing was written. */
 export const EXIT_REFUSED = 1;
@@ -104,7 +96,7 @@ then: npm run check -- --base origin/main, and open the pull request.`,
  * @returns 0 added or nothing to add, 1 refused / not found / staging unreadable, 2 invalid input or usage
  * @example process.exitCode = await runAddImageCommand(["gcr.io/k8s-staging-kind/node:v1.30.0"]);
  */
-export async function runAddImageCommand(argv: readonly string[], io: AddImageIo = process): Promise<number> {
+export async function runAddImageCommand(argv: readonly string[], io: CommandIo = process): Promise<number> {
   const command = buildCommand();
   const stop = parseArguments(command, argv, io);
   if (stop !== undefined) return stop;

@@ -11,17 +11,9 @@ import { writeFileAtomic } from "../fs/write-file-atomic";
 import { loadThinManifests } from "../promote/manifests/load-manifests";
 import type { Manifest } from "../promote/manifests/types";
 import { createProgress } from "../promote/progress";
-import { EXIT_USAGE, parseArguments } from "./parse-arguments";
+import { EXIT_USAGE, parseArguments, type CommandIo } from "./parse-arguments";
 import { addReadOptions, CREDENTIALS_HELP, readingClient, type ReadOptions } from "./registry-options";
 import { runMain } from "./run-main";
-
-/** Where the command writes. */
-export interface AuditIo {
-  /** The findings and help. */
-  readonly stdout: { write(text: string): unknown };
-  /** Progress and input problems. */
-  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
-}
 
 /** Exit status when the audit found anything (or a repository could not be read). */
 export const EXIT_FINDINGS = 1;
@@ -68,7 +60,7 @@ Example:
  * @returns 0 no findings, 1 findings, 2 invalid input or usage
  * @example process.exitCode = await runAuditCommand(["--thin-manifest-dir", "."]);
  */
-export async function runAuditCommand(argv: readonly string[], io: AuditIo = process): Promise<number> {
+export async function runAuditCommand(argv: readonly string[], io: CommandIo = process): Promise<number> {
   const command = buildCommand();
   const stop = parseArguments(command, argv, io);
   if (stop !== undefined) return stop;

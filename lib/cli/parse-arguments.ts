@@ -1,5 +1,11 @@
 import { CommanderError, type Command } from "commander";
 
+/** Where a command writes: its results and help to `stdout`, progress and problems to `stderr`; tests pass buffers. */
+export interface CommandIo {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+}
+
 /** Exit code of every command for a bad command line. */
 export const EXIT_USAGE = 2;
 
@@ -18,7 +24,7 @@ export const EXIT_USAGE = 2;
 export function parseArguments(
   command: Command,
   argv: readonly string[],
-  io: { readonly stdout: { write(text: string): unknown }; readonly stderr: { write(text: string): unknown } },
+  io: CommandIo,
 ): number | undefined {
   command
     .exitOverride()

@@ -24,7 +24,7 @@ import { DEFAULT_BLOB_ATTEMPTS } from "../registry/copy";
 import { DEFAULT_MAX_IN_FLIGHT_PER_HOST, DEFAULT_MAX_RPS } from "../registry/rate-limit";
 import { defaultCredentialSource } from "../registry/credentials";
 import { runMain } from "./run-main";
-import { parseArguments } from "./parse-arguments";
+import { parseArguments, type CommandIo } from "./parse-arguments";
 import { CREDENTIALS_HELP, positiveInteger, positiveRate } from "./registry-options";
 import { addSupplyChainOptions, SupplyChainOptionError, supplyChainOptions, type SupplyChainCliOptions } from "./supply-chain-options";
 
@@ -151,7 +151,7 @@ Examples:
  */
 export async function runPromoteCli(
   argv: readonly string[],
-  io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream & { isTTY?: boolean } } = process,
+  io: CommandIo = process,
 ): Promise<number> {
   const command = buildCommand();
   const stop = parseArguments(command, argv, io);

@@ -12,17 +12,9 @@ import { splitRegistryPath } from "../inventory/repositories-under";
 import { snapshotRegistry } from "../inventory/snapshot";
 import { loadThinManifests } from "../promote/manifests/load-manifests";
 import { createProgress } from "../promote/progress";
-import { parseArguments, EXIT_USAGE } from "./parse-arguments";
+import { parseArguments, EXIT_USAGE, type CommandIo } from "./parse-arguments";
 import { addReadOptions, CREDENTIALS_HELP, readingClient, type ReadOptions } from "./registry-options";
 import { runMain } from "./run-main";
-
-/** Where the command writes. */
-export interface SnapshotIo {
-  /** The images.yaml (without --out) and help. */
-  readonly stdout: { write(text: string): unknown };
-  /** Progress, notes and errors. */
-  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
-}
 
 interface SnapshotCliOptions extends ReadOptions {
   out?: string;
@@ -70,7 +62,7 @@ Examples:
  * @returns the exit code: 0 written, 1 a registry could not be read, 2 invalid input or usage
  * @example process.exitCode = await runSnapshotCommand(["gcr.io/k8s-staging-kind"]);
  */
-export async function runSnapshotCommand(argv: readonly string[], io: SnapshotIo = process): Promise<number> {
+export async function runSnapshotCommand(argv: readonly string[], io: CommandIo = process): Promise<number> {
   const command = buildCommand();
   const stop = parseArguments(command, argv, io);
   if (stop !== undefined) return stop;

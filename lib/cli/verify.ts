@@ -12,7 +12,7 @@ import { RegistryClient } from "../registry/client";
 import { defaultCredentialSource } from "../registry/credentials";
 import { DEFAULT_REFERRER_ARTIFACT_TYPES } from "../sigstore/media-types";
 import { loadManifestOptions } from "./load-manifest-options";
-import { parseArguments } from "./parse-arguments";
+import { parseArguments, type CommandIo } from "./parse-arguments";
 import { runMain } from "./run-main";
 
 /** Exit codes of the verify command. */
@@ -61,7 +61,7 @@ Examples:
  */
 export async function runVerifyCli(
   argv: readonly string[],
-  io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream & { isTTY?: boolean } } = process,
+  io: CommandIo = process,
 ): Promise<number> {
   const command = buildCommand();
   const stop = parseArguments(command, argv, io);

@@ -370,9 +370,8 @@ export class RegistryClient {
     const scopes = [repositoryScope(repo.path, "push,pull")];
     let location = session.location;
     if (content instanceof ReadableStream && size > (this.options.chunkThresholdBytes ?? 64 * 1024 * 1024)) {
-      const stream = content;
       let sent = 0;
-      for await (const chunk of chunksOf(stream, this.options.chunkSizeBytes ?? 16 * 1024 * 1024)) {
+      for await (const chunk of chunksOf(content, this.options.chunkSizeBytes ?? 16 * 1024 * 1024)) {
         const headers = { "content-type": "application/octet-stream", "content-range": `${sent}-${sent + chunk.byteLength - 1}`, "content-length": String(chunk.byteLength) };
         // A stream body in slices, so the inactivity timer sees steady progress; a factory, so the chunk can be resent.
         const body = () => sliceStream(chunk, UPLOAD_SLICE_BYTES);
@@ -391,27 +390,22 @@ export class RegistryClient {
       return;
     }
     const headers = { "content-type": "application/octet-stream", "content-length": String(size) };
-    if (content instanceof Uint8Array) {
-      const bytes = content;
-      let sends = 0;
-      const body = () => (sends++, sliceStream(bytes, UPLOAD_SLICE_BYTES));
-      const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body, transferWithinDeadline: false });
-      try {
-        await this.finishUpload(response, digest);
-      } catch (error) {
-        // A PUT sent again after one that broke off may find the session used up or holding part of the first:
-        // the registry refuses it, and a fresh session (the caller's next attempt) is the way on.
-        if (sends > 1 && error instanceof RegistryError && error.status !== undefined && error.status < 500) {
-          throw new RegistryError("the upload sent again after a broken-off one was refused; a fresh session is needed", {
-            method: "PUT", url: response.url, status: error.status, code: error.code, retryable: true, cause: error,
-          });
-        }
-        throw error;
+    // Bytes in memory go as a body factory, which the request's retries send again into the same session.
+    let sends = 0;
+    const body = content instanceof Uint8Array ? () => (sends++, sliceStream(content, UPLOAD_SLICE_BYTES)) : content;
+    const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body, transferWithinDeadline: false });
+    try {
+      await this.finishUpload(response, digest);
+    } catch (error) {
+      // A PUT sent again after one that broke off may find the session used up or holding part of the first:
+      // the registry refuses it, and a fresh session (the caller's next attempt) is the way on.
+      if (sends > 1 && error instanceof RegistryError && error.status !== undefined && error.status < 500) {
+        throw new RegistryError("the upload sent again after a broken-off one was refused; a fresh session is needed", {
+          method: "PUT", url: response.url, status: error.status, code: error.code, retryable: true, cause: error,
+        });
       }
-      return;
+      throw error;
     }
-    const response = await this.send(repo.host, { method: "PUT", url: withDigest(location, digest), scopes, headers, body: content, transferWithinDeadline: false });
-    await this.finishUpload(response, digest);
   }
 
   private async finishUpload(response: TransportResponse, digest: string): Promise<void> {

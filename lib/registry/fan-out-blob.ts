@@ -11,8 +11,7 @@ import { RegistryError } from "./errors";
 import { groupByArrival } from "./arrival-groups";
 import { fanOut } from "./fan-out";
 import type { Descriptor } from "./manifest-contents";
-import { formatRepository, type RepositoryRef } from "./reference";
-import { readExactly } from "./upload-helpers";
+import type { RepositoryRef } from "./reference";
 
 /** What happened to a blob in one destination. */
 export type BlobOutcome = "present" | "mounted" | "uploaded" | "foreign";
@@ -131,18 +130,12 @@ function attemptTogether(client: RegistryClient, source: RepositoryRef, destinat
     const error = await (await streamOf(group)).uploads[group.indexOf(index)]!;
     return error === undefined ? { outcome: "uploaded" } : { error, stage: "upload" };
   });
-  // The attempt's shared part is the source read of the first group; with no upload at all, the checks.
-  let grouped = false;
-  const sourceRead = new Promise<void>((resolve) => {
-    for (const membership of groups) {
-      void membership.then((group) => {
-        if (group === undefined || grouped) return;
-        grouped = true;
-        resolve(streamOf(group).then((stream) => stream.sourceRead));
-      });
-    }
-    void Promise.all(groups).then(() => grouped || resolve());
+  // The attempt's shared part is the source read of the first group to close; with no upload at all, the checks.
+  const firstGroup = new Promise<readonly number[] | undefined>((resolve) => {
+    for (const membership of groups) void membership.then((group) => group && resolve(group));
+    void Promise.all(groups).then(() => resolve(undefined));
   });
+  const sourceRead = firstGroup.then((group) => group && streamOf(group).then((stream) => stream.sourceRead));
   return { sourceRead, results };
 }
 
@@ -166,9 +159,10 @@ function uploadFromOneStream(
   const sourceRead = new Promise<void>((resolve) => (sourceDone = resolve));
   if (blob.size <= IN_MEMORY_UPLOAD_BYTES) {
     // Read once into memory for every destination: an upload refused or broken is sent again from there.
+    // getBlob's stream checks size and digest as it flows, so no more than the descriptor's size is ever held.
     const read = client.getBlob(source, blob.digest, blob.size)
-      .then(({ stream }) => readExactly(stream, blob.size))
-      .then((bytes) => ({ bytes }), (error: unknown) => ({ error: sizeError(error, source, blob) }))
+      .then(async ({ stream }) => ({ bytes: new Uint8Array(await new Response(stream).arrayBuffer()) }), (error: unknown) => ({ error }))
+      .catch((error: unknown) => ({ error }))
       .finally(sourceDone);
     const sent = uploads.map(async ({ index, session }) => {
       const content = await read;
@@ -202,15 +196,6 @@ function uploadFromOneStream(
     ).finally(() => branch.detach());
   });
   return { sourceRead, uploads: sent };
-}
-
-/** A source blob that held more or fewer bytes than its descriptor says, as a registry error (others unchanged). */
-function sizeError(error: unknown, source: RepositoryRef, blob: Descriptor): unknown {
-  if (!(error instanceof RangeError)) return error;
-  // Fewer: an answer that ended early without an error, worth reading again; more: not the content named.
-  return new RegistryError(`the source blob: ${error.message}`, {
-    method: "GET", url: `${formatRepository(source)}@${blob.digest}`, code: "SIZE_INVALID", retryable: error.message.includes("ended after"),
-  });
 }
 
 /** The same stream, telling `ended` once it has been read to its end, has failed, or was cancelled. */

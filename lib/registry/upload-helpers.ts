@@ -40,27 +40,6 @@ export function receivedBytes(range: string | null): number | undefined {
 }
 
 /**
- * Reads a whole stream of a known size into one buffer.
- *
- * @param stream the bytes
- * @param size how many bytes the stream must hold
- * @returns the bytes
- * @throws RangeError when the stream holds more or fewer bytes than `size`; the stream's own error when it fails
- * @example const bytes = await readExactly(response.body, descriptor.size);
- */
-export async function readExactly(stream: ReadableStream<Uint8Array>, size: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(size);
-  let held = 0;
-  for await (const piece of stream) {
-    if (held + piece.byteLength > size) throw new RangeError(`the stream holds more than the ${size} bytes expected`);
-    bytes.set(piece, held);
-    held += piece.byteLength;
-  }
-  if (held !== size) throw new RangeError(`the stream ended after ${held} of the ${size} bytes expected`);
-  return bytes;
-}
-
-/**
  * Re-cuts a byte stream into chunks of exactly `size` bytes (the last may be shorter). Every chunk is a view of
  * one buffer of `size` bytes, refilled for the next chunk: a consumer must be done with a chunk (e.g. its
  * PATCH answered) before asking for the next one, and must copy it to keep it. That way a whole upload holds
