@@ -6,9 +6,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RegistryClient } from "../../lib/registry/client";
 import { RegistryError } from "../../lib/registry/errors";
+import { copyBlobToMany, IN_MEMORY_UPLOAD_BYTES } from "../../lib/registry/fan-out-blob";
 import type { RepositoryRef } from "../../lib/registry/reference";
 import { startLoopbackServer, type LoopbackServer } from "../harness/loopback-server";
 import { peakRssDuring } from "../support/peak-memory";
+import { startRegistry } from "../harness/registry";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 let server: LoopbackServer | undefined;
@@ -207,5 +209,30 @@ describe("registry error replies", () => {
     const error = await failure(new RegistryClient().putManifest(repo, "v1", new Uint8Array(), "application/vnd.oci.image.manifest.v1+json"));
     expect(error.message).toBe(`PUT http://${repo.host}/v2/prod/app/manifests/v1: 400: manifest PUT failed`);
     expect(sent).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+describe("a small blob read into memory for its destinations", () => {
+  test("a source serving it endlessly is cut off past the descriptor's size, in bounded memory; nothing reaches the destination", async () => {
+    const source = await serve((_request, response) => {
+      response.writeHead(200, { "content-type": "application/octet-stream" });
+      const zeros = "\0".repeat(64 * 1024);
+      stream(response, () => zeros);
+    });
+    const destination = await startRegistry();
+    try {
+      const target = { host: destination.host, path: "prod/app" };
+      const blob = { mediaType: "application/octet-stream", digest: DIGEST, size: IN_MEMORY_UPLOAD_BYTES };
+      const client = new RegistryClient({ retry: { maxAttempts: 1 } });
+      const { result: results, beforeMiB, peakMiB } = await peakRssDuring(() => Promise.all(copyBlobToMany(client, source, [target], blob, 2).results));
+      const error = (results[0] as { error: RegistryError }).error;
+      expect(error).toBeInstanceOf(RegistryError);
+      expect(error.code).toBe("DIGEST_MISMATCH");
+      expect(error.message).toContain(`GET http://${source.host}/v2/prod/app/blobs/${DIGEST}: 200 DIGEST_MISMATCH: blob bytes hash to (incomplete)`);
+      expect(peakMiB - beforeMiB).toBeLessThan(64);
+      expect(await client.headBlob(target, DIGEST)).toBe("absent");
+    } finally {
+      await destination.dispose();
+    }
   });
 });
